@@ -1,0 +1,96 @@
+/* test_util.c - buf, timeutil, err. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "ok.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/mem.h"
+#include "util/timeutil.h"
+
+static void test_buf(void)
+{
+    struct buf b;
+    buf_init(&b, 10);
+    ok_eq_int(buf_append_str(&b, "hello"), 0, "append within cap");
+    ok_eq_int(buf_append_str(&b, "world!"), ERR_TOO_LARGE, "append past cap fails");
+    ok_eq_str(buf_cstr(&b), "hello", "failed append leaves buffer unchanged");
+    int rc = 0;
+    buf_puts(&b, &rc, "12345");
+    buf_puts(&b, &rc, "x");
+    ok_eq_int(rc, ERR_TOO_LARGE, "sticky rc set once cap hit");
+    buf_puts(&b, &rc, "");
+    ok_eq_int(rc, ERR_TOO_LARGE, "sticky rc stays");
+    ok_eq_str(buf_cstr(&b), "hello12345", "exactly at cap");
+    buf_reset(&b);
+    ok_eq_int(buf_appendf(&b, "%d-%s", 42, "x"), 0, "appendf");
+    ok_eq_str(buf_cstr(&b), "42-x", "appendf content");
+    char *s = buf_steal(&b);
+    ok_eq_str(s, "42-x", "steal");
+    free(s);
+    ok_eq_int(b.len, 0, "steal empties");
+    buf_cleanup(&b);
+}
+
+static void check_parse(const char *text, const char *want_iso)
+{
+    int64_t t = 0;
+    int rc = time_parse(text, strlen(text), &t);
+    char out[24] = "";
+    if (rc == 0)
+        time_format_iso(t, out);
+    if (want_iso) {
+        ok_eq_str(rc == 0 ? out : "(error)", want_iso, text);
+    } else {
+        ok(rc == ERR_PARSE, text);
+    }
+}
+
+static void test_time(void)
+{
+    check_parse("Mon, 2 Apr 2007 19:18:42 GMT", "2007-04-02T19:18:42Z");
+    check_parse("Tue, 10 Apr 2007 13:40:00 +0200", "2007-04-10T11:40:00Z");
+    check_parse("2024-10-22T17:59:30.000Z", "2024-10-22T17:59:30Z");
+    check_parse("2020-09-04T00:00:00-04:00", "2020-09-04T04:00:00Z");
+    check_parse("  2016-01-13 ", "2016-01-13T00:00:00Z");
+    check_parse("2016-02-30", NULL);
+    check_parse("2016-13-01", NULL);
+    check_parse("yesterday", NULL);
+    check_parse("", NULL);
+    check_parse("2016-01-13T25:00:00Z", NULL);
+    check_parse("2016-01-13 junk", NULL);
+
+    int64_t t;
+    char w[12];
+    ok_eq_int(time_parse_week("2024-W01", &t), 0, "parse week");
+    char d[24];
+    time_format_day(t, d);
+    ok_eq_str(d, "2024-01-01", "2024-W01 starts Monday 2024-01-01");
+    ok_eq_int(time_parse_week("2021-W01", &t), 0, "parse 2021-W01");
+    time_format_day(t, d);
+    ok_eq_str(d, "2021-01-04", "2021-W01 starts 2021-01-04");
+    ok_eq_int(time_parse_week("2020-W53", &t), 0, "2020 has 53 weeks");
+    ok_eq_int(time_parse_week("2021-W53", &t), ERR_PARSE, "2021 has 52 weeks");
+    ok_eq_int(time_parse_week("2021-W00", &t), ERR_PARSE, "week 0 invalid");
+    time_parse_day("2021-01-03", &t);
+    time_format_week(t, w);
+    ok_eq_str(w, "2020-W53", "2021-01-03 is in 2020-W53");
+    time_parse_day("2024-12-30", &t);
+    time_format_week(t, w);
+    ok_eq_str(w, "2025-W01", "2024-12-30 is in 2025-W01");
+    ok_eq_int(time_parse_month("2024-02", &t), 0, "parse month");
+    time_format_day(t, d);
+    ok_eq_str(d, "2024-02-01", "month start");
+    ok_eq_int(time_parse_month("2024-2", &t), ERR_PARSE, "month needs two digits");
+    ok_eq_int(time_parse_day("1969-12-31", &t), 0, "pre-epoch day");
+    time_format_iso(t, d);
+    ok_eq_str(d, "1969-12-31T00:00:00Z", "pre-epoch round trip");
+}
+
+int main(void)
+{
+    test_buf();
+    test_time();
+    ok_eq_str(err_str(ERR_TOO_LARGE), "too large", "err_str");
+    return ok_done();
+}
