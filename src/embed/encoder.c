@@ -229,11 +229,18 @@ struct worker {
     int id;
 };
 
+/* Below this many rows sgemm's repacking of W costs more than the product. */
+#define SMALL_ROWS 24
+
 /* Y[rows] = A[rows] W^T + (Y preset with bias and residual, beta 1). */
 static void dense(const float *a, size_t m, size_t k, const float *w, size_t nout, float *y)
 {
     if (m == 0)
         return;
+    if (m <= SMALL_ROWS) {
+        kern_gemm_small(a, m, k, w, nout, y);
+        return;
+    }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)nout, (int)k, 1.0f, a,
                 (int)k, w, (int)k, 1.0f, y, (int)nout);
 }

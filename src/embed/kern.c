@@ -179,6 +179,43 @@ AVX2 static int32_t dot_i8_avx2(const int8_t *a, const int8_t *b, size_t n)
     return r;
 }
 
+AVX2 static void gemm_small_avx2(const float *x, size_t m, size_t k, const float *w,
+                                 size_t nout, float *y)
+{
+    size_t n = 0;
+    for (; n + 4 <= nout; n += 4) {
+        const float *w0 = w + n * k, *w1 = w0 + k, *w2 = w1 + k, *w3 = w2 + k;
+        for (size_t r = 0; r < m; r++) {
+            const float *xr = x + r * k;
+            __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+            __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+            size_t i = 0;
+            for (; i + 8 <= k; i += 8) {
+                __m256 xv = _mm256_loadu_ps(xr + i);
+                a0 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(w0 + i), a0);
+                a1 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(w1 + i), a1);
+                a2 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(w2 + i), a2);
+                a3 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(w3 + i), a3);
+            }
+            float s0 = hsum256(a0), s1 = hsum256(a1), s2 = hsum256(a2), s3 = hsum256(a3);
+            for (; i < k; i++) {
+                s0 += xr[i] * w0[i];
+                s1 += xr[i] * w1[i];
+                s2 += xr[i] * w2[i];
+                s3 += xr[i] * w3[i];
+            }
+            float *yr = y + r * nout + n;
+            yr[0] += s0;
+            yr[1] += s1;
+            yr[2] += s2;
+            yr[3] += s3;
+        }
+    }
+    for (; n < nout; n++)
+        for (size_t r = 0; r < m; r++)
+            y[r * nout + n] += dot_avx2(x + r * k, w + n * k, k);
+}
+
 __attribute__((target("popcnt"))) static uint32_t hamming_popcnt(const uint64_t *a,
                                                                  const uint64_t *b, size_t n)
 {
@@ -266,6 +303,19 @@ int32_t kern_dot_i8(const int8_t *a, const int8_t *b, size_t n)
     for (size_t i = 0; i < n; i++)
         s += (int32_t)a[i] * b[i];
     return s;
+}
+
+void kern_gemm_small(const float *x, size_t m, size_t k, const float *w, size_t nout, float *y)
+{
+#if KERN_X86
+    if (kern_have_avx2()) {
+        gemm_small_avx2(x, m, k, w, nout, y);
+        return;
+    }
+#endif
+    for (size_t n = 0; n < nout; n++)
+        for (size_t r = 0; r < m; r++)
+            y[r * nout + n] += kern_dot(x + r * k, w + n * k, k);
 }
 
 uint32_t kern_hamming(const uint64_t *a, const uint64_t *b, size_t nwords)
