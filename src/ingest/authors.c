@@ -294,6 +294,11 @@ static size_t tex_command(struct tex *t, size_t i, int *unknown)
     }
 }
 
+/* Bytes the main loop of tex_to_utf8() must look at. */
+static const unsigned char tex_special[256] = {
+    ['$'] = 1, ['~'] = 1, ['{'] = 1, ['}'] = 1, ['\\'] = 1, ['\0'] = 1,
+};
+
 char *tex_to_utf8(const char *p, size_t len)
 {
     struct tex t;
@@ -326,7 +331,7 @@ char *tex_to_utf8(const char *p, size_t len)
         } else {
             /* Copy a run of ordinary bytes at once. */
             size_t k = i + 1;
-            while (k < len && p[k] != '\0' && !strchr("$~{}\\", p[k]))
+            while (k < len && !tex_special[(unsigned char)p[k]])
                 k++;
             buf_append(&t.out, p + i, k - i);
             i = k;
@@ -360,12 +365,13 @@ static int is_particle(const char *w, size_t n)
     return 0;
 }
 
-/* Case-insensitive search for needle in the NUL-terminated s. */
-static int contains_ci(const char *s, const char *needle)
+/* Does the name say it is a collaboration or consortium rather than a
+ * person? (A hand-rolled search: this runs for every author.) */
+static int is_group_name(const char *s)
 {
-    size_t n = strlen(needle);
     for (; *s; s++)
-        if (strncasecmp(s, needle, n) == 0)
+        if ((*s == 'c' || *s == 'C') &&
+            (strncasecmp(s + 1, "ollaboration", 12) == 0 || strncasecmp(s + 1, "onsortium", 9) == 0))
             return 1;
     return 0;
 }
@@ -378,16 +384,16 @@ static size_t word_start(const char *s, size_t end)
     return end;
 }
 
-void authors_add_name(struct paper *paper, const char *name, size_t len, const char *affiliation)
+/* authors_add_name() for a name already folded; takes ownership of f. */
+static void add_folded(struct paper *paper, char *f, const char *affiliation)
 {
-    char *f = text_fold(name, len);
     size_t n = strlen(f);
     if (n == 0) {
         free(f);
         return;
     }
     char *last = NULL, *first = NULL, *suffix = NULL;
-    if (contains_ci(f, "collaboration") || contains_ci(f, "consortium")) {
+    if (is_group_name(f)) {
         last = xstrdup(f); /* a group, not a person: no first name */
     } else {
         size_t end = n;
@@ -409,13 +415,20 @@ void authors_add_name(struct paper *paper, const char *name, size_t len, const c
         if (ls > 0)
             first = xstrndup(f, ls - 1);
     }
-    paper_add_author(paper, f, last, first, suffix);
+    /* The parts are handed over rather than copied again. */
+    paper_add_author(paper, f, NULL, NULL, NULL);
+    struct paper_author *a = &paper->authors[paper->n_authors - 1];
+    a->last = last;
+    a->first = first;
+    a->suffix = suffix;
     if (affiliation && *affiliation)
-        paper->authors[paper->n_authors - 1].affiliation = xstrdup(affiliation);
+        a->affiliation = xstrdup(affiliation);
     free(f);
-    free(last);
-    free(first);
-    free(suffix);
+}
+
+void authors_add_name(struct paper *paper, const char *name, size_t len, const char *affiliation)
+{
+    add_folded(paper, text_fold(name, len), affiliation);
 }
 
 /* ------------------------------------------------------------------ */
@@ -526,6 +539,8 @@ static void trim_name(char *s)
             n--;
         static const char *const tails[] = {"et al.", "et al", "et. al.", "et.al.", "et alii"};
         int cut = 0;
+        if (n < 5 || (s[n - 1] != '.' && s[n - 1] != 'l' && s[n - 1] != 'i'))
+            break;
         for (size_t i = 0; i < sizeof tails / sizeof tails[0]; i++) {
             size_t tl = strlen(tails[i]);
             if (n >= tl && strncasecmp(s + n - tl, tails[i], tl) == 0 &&
@@ -545,11 +560,27 @@ static void trim_name(char *s)
     s[n - b] = '\0';
 }
 
+/* Bytes that make a segment need more than folding. */
+static const unsigned char seg_special[256] = {
+    ['('] = 1, ['\\'] = 1, ['{'] = 1, ['}'] = 1, ['~'] = 1, ['$'] = 1, ['\0'] = 1,
+};
+
 /* Separates a segment into its display name (TeX decoded, folded,
  * parentheses removed) and the text of its first parenthesised group. Both
  * are malloc'ed; *affil is NULL when there is none worth keeping. */
 static void segment_clean(const char *p, size_t len, char **name /* OUT */, char **affil /* OUT */)
 {
+    size_t plain = 0;
+    while (plain < len && !seg_special[(unsigned char)p[plain]])
+        plain++;
+    if (plain == len) {
+        /* Nothing to decode or take apart: the common case. */
+        char *folded = text_fold(p, len);
+        trim_name(folded);
+        *name = folded;
+        *affil = NULL;
+        return;
+    }
     struct buf nb, ab;
     buf_init(&nb, 0);
     buf_init(&ab, 0);
@@ -715,7 +746,8 @@ size_t authors_split(struct paper *paper, const char *p, size_t len)
                 aff = NULL;
             }
         } else {
-            authors_add_name(paper, name, nl, aff);
+            add_folded(paper, name, aff);
+            name = NULL;
         }
         free(name);
         free(aff);

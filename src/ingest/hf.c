@@ -68,7 +68,8 @@ static int hf_fill(const cJSON *item, struct paper *p, struct daily_entry *d, in
         snprintf(why, why_len, "missing \"paper\" object");
         return ERR_PARSE;
     }
-    if (json_arxiv_id(pp, "id", "paper.id", &p->id, why, why_len) != 0)
+    const cJSON *idv = cJSON_GetObjectItemCaseSensitive(pp, "id");
+    if (json_arxiv_id(idv, "paper.id", &p->id, why, why_len) != 0)
         return ERR_PARSE;
     const char *title = json_str(pp, "title");
     if (!title)

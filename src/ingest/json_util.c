@@ -10,6 +10,8 @@
 #include "util/err.h"
 #include "util/mem.h"
 
+static size_t utf8_valid_prefix(const unsigned char *s, size_t len);
+
 void json_hooks_init(void)
 {
     cJSON_Hooks hooks = {xmalloc, free};
@@ -49,12 +51,16 @@ int json_parse_object(const char *p, size_t len, cJSON **out, char *why, size_t 
     return 0;
 }
 
+const char *json_item_str(const cJSON *it)
+{
+    return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
 const char *json_str(const cJSON *obj, const char *key)
 {
     if (!cJSON_IsObject(obj))
         return NULL;
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsString(it) ? it->valuestring : NULL;
+    return json_item_str(cJSON_GetObjectItemCaseSensitive(obj, key));
 }
 
 char *json_dup(const cJSON *obj, const char *key)
@@ -65,12 +71,24 @@ char *json_dup(const cJSON *obj, const char *key)
 
 char *json_dup_folded(const cJSON *obj, const char *key)
 {
-    const char *s = json_str(obj, key);
+    return json_item_dup_folded(cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, key)
+                                                    : NULL);
+}
+
+char *json_item_dup_folded(const cJSON *it)
+{
+    const char *s = json_item_str(it);
     if (!s)
         return NULL;
-    char *u = json_utf8_dup(s, strlen(s));
-    char *f = text_fold(u, strlen(u));
-    free(u);
+    size_t n = strlen(s);
+    char *f;
+    if (utf8_valid_prefix((const unsigned char *)s, n) == n) {
+        f = text_fold(s, n);
+    } else {
+        char *u = json_utf8_dup(s, n);
+        f = text_fold(u, strlen(u));
+        free(u);
+    }
     if (!f[0]) {
         free(f);
         return NULL;
@@ -78,10 +96,8 @@ char *json_dup_folded(const cJSON *obj, const char *key)
     return f;
 }
 
-int json_arxiv_id(const cJSON *obj, const char *key, const char *label, char **id, char *why,
-                  size_t why_len)
+int json_arxiv_id(const cJSON *v, const char *label, char **id, char *why, size_t why_len)
 {
-    const cJSON *v = cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
     if (!v || cJSON_IsNull(v)) {
         snprintf(why, why_len, "missing \"%s\"", label);
         return ERR_PARSE;
@@ -145,11 +161,10 @@ static size_t utf8_seq_len(const unsigned char *p, size_t n)
     return need;
 }
 
-char *json_utf8_dup(const char *p, size_t len)
+/* Length of the longest valid UTF-8 prefix of (s, len). */
+static size_t utf8_valid_prefix(const unsigned char *s, size_t len)
 {
-    const unsigned char *s = (const unsigned char *)p;
     size_t i = 0;
-    /* Fast path: scan until the first bad sequence; most text is valid. */
     while (i < len) {
         if (s[i] < 0x80) {
             i++;
@@ -160,6 +175,14 @@ char *json_utf8_dup(const char *p, size_t len)
             break;
         i += n;
     }
+    return i;
+}
+
+char *json_utf8_dup(const char *p, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)p;
+    /* Fast path: scan until the first bad sequence; most text is valid. */
+    size_t i = utf8_valid_prefix(s, len);
     if (i == len)
         return xstrndup(p, len);
     char *out = xmalloc(len * 3 + 1);

@@ -29,20 +29,24 @@ int json_parse_object(const char *p, size_t len, cJSON **out /* OUT */, char *wh
 /* The string value of obj[key], or NULL when obj is not an object, the key
  * is absent, null, or not a string. Borrowed from the tree. */
 const char *json_str(const cJSON *obj, const char *key);
+/* The string value of the item it (any may be NULL), or NULL. */
+const char *json_item_str(const cJSON *it);
 /* A valid-UTF-8 copy (malloc'ed) of json_str(obj, key), or NULL. */
 char *json_dup(const cJSON *obj, const char *key);
 /* Like json_dup() with whitespace folded and the ends trimmed (see
  * text_fold()); NULL also when the result would be empty. */
 char *json_dup_folded(const cJSON *obj, const char *key);
+/* The same for an item already in hand. */
+char *json_item_dup_folded(const cJSON *it);
 /* The integer value of obj[key] (a number, clamped to int), or dflt. */
 int json_int(const cJSON *obj, const char *key, int dflt);
 
-/* Reads the arXiv id in obj[key] and writes its normal form (malloc'ed)
- * to *id. ERR_PARSE with a reason in why ("missing \"id\"", "\"id\" is
- * not a string", "bad arXiv id \"foo\"") otherwise; label names the
- * field in those reasons. */
-int json_arxiv_id(const cJSON *obj, const char *key, const char *label, char **id /* OUT */,
-                  char *why, size_t why_len);
+/* Reads the arXiv id in the item v (NULL when absent) and writes its
+ * normal form (malloc'ed) to *id. ERR_PARSE with a reason in why
+ * ("missing \"id\"", "\"id\" is not a string", "bad arXiv id \"foo\"")
+ * otherwise; label names the field in those reasons. */
+int json_arxiv_id(const cJSON *v, const char *label, char **id /* OUT */, char *why,
+                  size_t why_len);
 
 /* Returns a malloc'ed copy of (p, len) in which every byte that does not
  * start a valid UTF-8 sequence (overlong, surrogate, past U+10FFFF,

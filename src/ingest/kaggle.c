@@ -133,53 +133,128 @@ static void add_versions(struct paper *p, const cJSON *list)
     }
 }
 
+/* The fields of one record, found in one pass over the object (cJSON's
+ * lookup by name is a linear scan with strcmp per key). The first of
+ * duplicate keys wins, as with cJSON_GetObjectItem. */
+struct kaggle_fields {
+    const cJSON *id, *submitter, *authors, *title, *comments, *journal_ref, *doi, *report_no,
+        *categories, *license, *abstract, *versions, *update_date, *authors_parsed;
+};
+
+static void kaggle_collect(const cJSON *o, struct kaggle_fields *f)
+{
+    memset(f, 0, sizeof *f);
+    for (const cJSON *c = o->child; c; c = c->next) {
+        const char *k = c->string;
+        const cJSON **slot = NULL;
+        if (!k)
+            continue;
+        switch (k[0]) {
+        case 'a':
+            if (strcmp(k, "authors") == 0)
+                slot = &f->authors;
+            else if (strcmp(k, "abstract") == 0)
+                slot = &f->abstract;
+            else if (strcmp(k, "authors_parsed") == 0)
+                slot = &f->authors_parsed;
+            break;
+        case 'c':
+            if (strcmp(k, "categories") == 0)
+                slot = &f->categories;
+            else if (strcmp(k, "comments") == 0)
+                slot = &f->comments;
+            break;
+        case 'd':
+            if (strcmp(k, "doi") == 0)
+                slot = &f->doi;
+            break;
+        case 'i':
+            if (strcmp(k, "id") == 0)
+                slot = &f->id;
+            break;
+        case 'j':
+            if (strcmp(k, "journal-ref") == 0)
+                slot = &f->journal_ref;
+            break;
+        case 'l':
+            if (strcmp(k, "license") == 0)
+                slot = &f->license;
+            break;
+        case 'r':
+            if (strcmp(k, "report-no") == 0)
+                slot = &f->report_no;
+            break;
+        case 's':
+            if (strcmp(k, "submitter") == 0)
+                slot = &f->submitter;
+            break;
+        case 't':
+            if (strcmp(k, "title") == 0)
+                slot = &f->title;
+            break;
+        case 'u':
+            if (strcmp(k, "update_date") == 0)
+                slot = &f->update_date;
+            break;
+        case 'v':
+            if (strcmp(k, "versions") == 0)
+                slot = &f->versions;
+            break;
+        default:
+            break;
+        }
+        if (slot && !*slot)
+            *slot = c;
+    }
+}
+
 /* Fills p from one parsed record. ERR_PARSE with a reason in why when the
  * record lacks what every paper needs. */
 static int kaggle_fill(const cJSON *o, struct paper *p, char *why, size_t why_len)
 {
-    if (json_arxiv_id(o, "id", "id", &p->id, why, why_len) != 0)
+    struct kaggle_fields f;
+    kaggle_collect(o, &f);
+    if (json_arxiv_id(f.id, "id", &p->id, why, why_len) != 0)
         return ERR_PARSE;
-    const char *title = json_str(o, "title");
+    const char *title = json_item_str(f.title);
     if (!title) {
         snprintf(why, why_len, "missing \"title\"");
         return ERR_PARSE;
     }
     p->title_raw = json_utf8_dup(title, strlen(title));
     p->title = text_fold(p->title_raw, strlen(p->title_raw));
-    const char *abs = json_str(o, "abstract");
+    const char *abs = json_item_str(f.abstract);
     if (abs) {
         p->abstract_raw = json_utf8_dup(abs, strlen(abs));
         p->abstract = text_fold(p->abstract_raw, strlen(p->abstract_raw));
     }
-    p->categories = json_dup_folded(o, "categories");
+    p->categories = json_item_dup_folded(f.categories);
     if (p->categories) {
         size_t n = strcspn(p->categories, " ");
         p->primary_category = xstrndup(p->categories, n);
     }
-    p->submitter = json_dup_folded(o, "submitter");
-    p->comments = json_dup_folded(o, "comments");
-    p->journal_ref = json_dup_folded(o, "journal-ref");
-    p->doi = json_dup_folded(o, "doi");
-    p->report_no = json_dup_folded(o, "report-no");
-    p->license = json_dup_folded(o, "license");
+    p->submitter = json_item_dup_folded(f.submitter);
+    p->comments = json_item_dup_folded(f.comments);
+    p->journal_ref = json_item_dup_folded(f.journal_ref);
+    p->doi = json_item_dup_folded(f.doi);
+    p->report_no = json_item_dup_folded(f.report_no);
+    p->license = json_item_dup_folded(f.license);
 
-    const cJSON *versions = cJSON_GetObjectItemCaseSensitive(o, "versions");
-    if (cJSON_IsArray(versions))
-        add_versions(p, versions);
+    if (cJSON_IsArray(f.versions))
+        add_versions(p, f.versions);
     if (p->n_versions > 0) {
         p->created = xstrdup(p->versions[0].date);
         p->updated = xstrdup(p->versions[p->n_versions - 1].date);
     }
-    if (!p->updated) {
-        const char *ud = json_str(o, "update_date");
-        if (ud)
-            p->updated = date_normalize(ud, strlen(ud));
-    }
+    const char *ud = json_item_str(f.update_date);
+    if (!p->updated && ud)
+        p->updated = date_normalize(ud, strlen(ud));
 
-    p->authors_raw = json_dup(o, "authors");
-    const cJSON *parsed = cJSON_GetObjectItemCaseSensitive(o, "authors_parsed");
-    if (cJSON_IsArray(parsed))
-        add_parsed_authors(p, parsed);
+    const char *authors = json_item_str(f.authors);
+    if (authors)
+        p->authors_raw = json_utf8_dup(authors, strlen(authors));
+    if (cJSON_IsArray(f.authors_parsed))
+        add_parsed_authors(p, f.authors_parsed);
     if (p->n_authors == 0 && p->authors_raw)
         authors_split(p, p->authors_raw, strlen(p->authors_raw));
     return 0;

@@ -7,9 +7,9 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-/* 1 MiB chunks: large enough that almost every line is handed out in place
+/* 128 KiB chunks: large enough that almost every line is handed out in place
  * and read() calls are few, small enough not to matter for memory. */
-#define LINE_CHUNK (1u << 20)
+#define LINE_CHUNK (128u << 10)
 
 void line_reader_init(struct line_reader *lr, struct ingest_input *in, size_t max_line)
 {
