@@ -15,7 +15,8 @@
  * Math ($...$) is copied untouched; "~" is a space.
  *
  * Splitting (authors_split): the string is cut at top level (outside
- * parentheses, braces and $...$) at commas and at "and", ";" and "&".
+ * parentheses, braces and $...$) at commas and at "and", ";", "&" and ":"
+ * (as in "CLEO Collaboration: M. Artuso, T. Pedlar").
  * Parenthesised text is an affiliation: the first group's text is kept
  * unless it only holds reference marks like "(1)" or "(a,b)". A segment
  * that is only "Jr."/"III" is the previous author's suffix; "et al." and
@@ -403,17 +404,27 @@ static void add_folded(struct paper *paper, char *f, const char *affiliation)
             end = ls - 1;
             ls = word_start(f, end);
         }
-        /* Lower-case particles belong to the last name ("van der Waals"),
-         * but the first word stays a first name. */
-        while (ls > 0) {
-            size_t ps = word_start(f, ls - 1);
-            if (ps == 0 || !is_particle(f + ps, ls - 1 - ps))
-                break;
-            ls = ps;
+        /* Initials glued to the last name ("A.N.Aleshaev", "N.d'Ambrumenil"):
+         * the last name starts after the word's last dot. */
+        size_t dot = end;
+        while (dot > ls && f[dot - 1] != '.')
+            dot--;
+        if (dot > ls && end - dot >= 2 && isalpha((unsigned char)f[dot])) {
+            last = xstrndup(f + dot, end - dot);
+            first = xstrndup(f, dot);
+        } else {
+            /* Lower-case particles belong to the last name ("van der
+             * Waals"), but the first word stays a first name. */
+            while (ls > 0) {
+                size_t ps = word_start(f, ls - 1);
+                if (ps == 0 || !is_particle(f + ps, ls - 1 - ps))
+                    break;
+                ls = ps;
+            }
+            last = xstrndup(f + ls, end - ls);
+            if (ls > 0)
+                first = xstrndup(f, ls - 1);
         }
-        last = xstrndup(f + ls, end - ls);
-        if (ls > 0)
-            first = xstrndup(f, ls - 1);
     }
     /* The parts are handed over rather than copied again. */
     paper_add_author(paper, f, NULL, NULL, NULL);
@@ -488,7 +499,7 @@ static size_t split_spans(const char *p, size_t len, struct span **out)
                 continue;
             if (c == ',')
                 s = SEP_COMMA, skip = 1;
-            else if (c == ';' || c == '&')
+            else if (c == ';' || c == '&' || c == ':')
                 s = SEP_AND, skip = 1;
             else if (c == 'a' && is_and_word(p, len, k))
                 s = SEP_AND, skip = 3;

@@ -131,6 +131,8 @@ static void test_split(void)
     check_split("A. One (MIT", 1, "A. One");
     check_split("A. One) B. Two", 1, "A. One) B. Two");
     check_split("The ATLAS Collaboration", 1, "The ATLAS Collaboration");
+    check_split("CLEO Collaboration: M. Artuso, T. K. Pedlar", 3,
+                "CLEO Collaboration|M. Artuso|T. K. Pedlar");
     check_split("A. Mishchenko (1 and 2) and N. Nagaosa (1 and 3) ((1) CREST, Japan, (2) RRC)", 2,
                 "A. Mishchenko|N. Nagaosa");
     check_split("\\", 1, "\\");
@@ -185,8 +187,18 @@ static void test_split(void)
     authors_add_name(&p, "  Zesen   Cheng ", 16, NULL);
     ok_eq_str(p.authors[0].name, "Zesen Cheng", "add_name folds");
     ok_eq_str(p.authors[0].last, "Cheng", "add_name last");
+    authors_add_name(&p, "A.N.Aleshaev", 12, NULL);
+    ok_eq_str(p.authors[1].last, "Aleshaev", "glued initials: last");
+    ok_eq_str(p.authors[1].first, "A.N.", "glued initials: first");
+    ok_eq_str(p.authors[1].name, "A.N.Aleshaev", "glued initials: name as written");
+    authors_add_name(&p, "N.d'Ambrumenil", 14, NULL);
+    ok_eq_str(p.authors[2].last, "d'Ambrumenil", "glued initials: particle-like last");
+    authors_add_name(&p, "Ivan J.-P.Dupont", 16, NULL);
+    ok_eq_str(p.authors[3].first, "Ivan J.-P.", "glued initials after a first name");
+    authors_add_name(&p, "Jean Dupont.", 12, NULL);
+    ok_eq_str(p.authors[4].last, "Dupont.", "a trailing dot is not a glued initial");
     authors_add_name(&p, "   ", 3, NULL);
-    ok_eq_int(p.n_authors, 1, "add_name skips blank");
+    ok_eq_int(p.n_authors, 5, "add_name skips blank");
     paper_cleanup(&p);
 
     ok(authors_is_affiliation("CERN"), "affiliation: word");
