@@ -46,6 +46,7 @@ struct accent_map {
     unsigned short cp;
 };
 
+/* clang-format off */
 static const struct accent_map accent_table[] = {
     /* acute */
     {'\'', 'a', 0xE1}, {'\'', 'e', 0xE9}, {'\'', 'i', 0xED}, {'\'', 'o', 0xF3},
@@ -103,6 +104,7 @@ static const struct accent_map accent_table[] = {
     /* ring */
     {'r', 'a', 0xE5}, {'r', 'A', 0xC5}, {'r', 'u', 0x16F}, {'r', 'U', 0x16E},
 };
+/* clang-format on */
 
 /* The combining mark of each accent, for pairs the table lacks. */
 static const struct {
@@ -119,11 +121,10 @@ static const struct {
     const char *name;
     unsigned short cp;
 } letter_table[] = {
-    {"ss", 0xDF}, {"o", 0xF8},   {"O", 0xD8},   {"aa", 0xE5},  {"AA", 0xC5},
-    {"ae", 0xE6}, {"AE", 0xC6},  {"oe", 0x153}, {"OE", 0x152}, {"l", 0x142},
-    {"L", 0x141}, {"i", 0x131},  {"j", 0x237},  {"dh", 0xF0},  {"DH", 0xD0},
-    {"th", 0xFE}, {"TH", 0xDE},  {"dj", 0x111}, {"DJ", 0x110}, {"ng", 0x14B},
-    {"NG", 0x14A},
+    {"ss", 0xDF},  {"o", 0xF8},   {"O", 0xD8},   {"aa", 0xE5}, {"AA", 0xC5}, {"ae", 0xE6},
+    {"AE", 0xC6},  {"oe", 0x153}, {"OE", 0x152}, {"l", 0x142}, {"L", 0x141}, {"i", 0x131},
+    {"j", 0x237},  {"dh", 0xF0},  {"DH", 0xD0},  {"th", 0xFE}, {"TH", 0xDE}, {"dj", 0x111},
+    {"DJ", 0x110}, {"ng", 0x14B}, {"NG", 0x14A},
 };
 
 /* Brace nesting we remember exactly; deeper braces are kept as written. */
@@ -270,7 +271,8 @@ static size_t tex_command(struct tex *t, size_t i, int *unknown)
                 return e;
         }
         for (size_t m = 0; m < sizeof letter_table / sizeof letter_table[0]; m++)
-            if (strlen(letter_table[m].name) == nl && memcmp(letter_table[m].name, p + j, nl) == 0) {
+            if (strlen(letter_table[m].name) == nl &&
+                memcmp(letter_table[m].name, p + j, nl) == 0) {
                 put_cp(&t->out, letter_table[m].cp);
                 while (k < len && p[k] == ' ')
                     k++;
@@ -281,13 +283,25 @@ static size_t tex_command(struct tex *t, size_t i, int *unknown)
         return k;
     }
     switch (n) {
-    case '&': case '%': case '_': case '#': case '$': case '{': case '}':
+    case '&':
+    case '%':
+    case '_':
+    case '#':
+    case '$':
+    case '{':
+    case '}':
         put_ch(&t->out, n);
         return j + 1;
-    case ' ': case ',': case ';': case ':': case '\\':
+    case ' ':
+    case ',':
+    case ';':
+    case ':':
+    case '\\':
         put_ch(&t->out, ' ');
         return j + 1;
-    case '-': case '!': case '/':
+    case '-':
+    case '!':
+    case '/':
         return j + 1; /* hyphenation hint, negative space, ligature break */
     default:
         put_ch(&t->out, '\\');
@@ -371,8 +385,8 @@ static int is_particle(const char *w, size_t n)
 static int is_group_name(const char *s)
 {
     for (; *s; s++)
-        if ((*s == 'c' || *s == 'C') &&
-            (strncasecmp(s + 1, "ollaboration", 12) == 0 || strncasecmp(s + 1, "onsortium", 9) == 0))
+        if ((*s == 'c' || *s == 'C') && (strncasecmp(s + 1, "ollaboration", 12) == 0 ||
+                                         strncasecmp(s + 1, "onsortium", 9) == 0))
             return 1;
     return 0;
 }
@@ -605,13 +619,15 @@ static void segment_clean(const char *p, size_t len, char **name /* OUT */, char
             continue;
         }
         if (c == '(') {
-            if (depth++ == 0) {
+            depth++;
+            if (depth == 1) {
                 groups++;
                 buf_append(&nb, " ", 1);
                 continue;
             }
         } else if (c == ')' && depth > 0) {
-            if (--depth == 0)
+            depth--;
+            if (depth == 0)
                 continue;
         }
         if (depth == 0)
@@ -657,7 +673,8 @@ static int looks_like_forenames(const char *s, int single)
         words++;
         /* An initial: letters/hyphens/dots ending in '.', at most 5 bytes,
          * or a lone capital. */
-        int init = (n <= 5 && n >= 2 && w[n - 1] == '.') || (n == 1 && isupper((unsigned char)w[0]));
+        int init =
+            (n <= 5 && n >= 2 && w[n - 1] == '.') || (n == 1 && isupper((unsigned char)w[0]));
         for (size_t i = 0; init && i < n; i++)
             if (!(isalpha((unsigned char)w[i]) || w[i] == '.' || w[i] == '-'))
                 init = 0;

@@ -84,7 +84,8 @@ static int has_paper_key(const char *p, size_t n)
         } else if (c == '{' || c == '[') {
             depth++;
         } else if (c == '}' || c == ']') {
-            if (--depth <= 0)
+            depth--;
+            if (depth <= 0)
                 return 0; /* the first object ended */
         }
     }

@@ -156,8 +156,8 @@ struct hf_scan {
     const struct ingest_sink *sink;
     enum hf_state st;
     struct buf item;
-    int overflow;  /* the item passed HF_MAX_ITEM: skip it */
-    int depth;     /* bracket depth inside the item */
+    int overflow; /* the item passed HF_MAX_ITEM: skip it */
+    int depth;    /* bracket depth inside the item */
     int in_str, esc;
     int container; /* sequence mode: the item began with '{' or '[' */
     long count;    /* items begun */

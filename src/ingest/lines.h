@@ -22,10 +22,10 @@ struct line_reader {
     struct ingest_input *in; /* borrowed */
     char *chunk;             /* owned; chunk_cap bytes */
     size_t chunk_cap;
-    size_t start, end;       /* unread bytes are chunk[start, end) */
-    struct buf line;         /* a line that spans chunks; capped */
-    long lineno;             /* number of the last line returned (1-based) */
-    int eof;                 /* the input said end */
+    size_t start, end; /* unread bytes are chunk[start, end) */
+    struct buf line;   /* a line that spans chunks; capped */
+    long lineno;       /* number of the last line returned (1-based) */
+    int eof;           /* the input said end */
 };
 
 /* Initialises a caller-owned reader over in (borrowed; must outlive it);

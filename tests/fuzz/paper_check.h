@@ -80,10 +80,10 @@ static inline void check_paper(const struct paper *p)
     CHECK(strcmp(again, p->id) == 0 && ver == 0);
     free(again);
     CHECK(p->title != NULL && p->title_raw != NULL);
-    const char *strs[] = {p->title_raw, p->title,     p->abstract_raw, p->abstract,
-                          p->authors_raw, p->primary_category, p->categories, p->comments,
-                          p->journal_ref, p->doi, p->report_no, p->license,
-                          p->submitter, p->created, p->updated};
+    const char *strs[] = {
+        p->title_raw,        p->title,      p->abstract_raw, p->abstract,    p->authors_raw,
+        p->primary_category, p->categories, p->comments,     p->journal_ref, p->doi,
+        p->report_no,        p->license,    p->submitter,    p->created,     p->updated};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         CHECK(check_utf8(strs[i]));
     CHECK(check_folded(p->title) && check_folded(p->abstract) && check_folded(p->categories));

@@ -123,12 +123,13 @@ static void got_free(struct got *g)
 {
     for (size_t i = 0; i < g->n; i++) {
         struct got_rec *r = &g->r[i];
-        char *all[] = {r->id,        r->title,     r->title_raw, r->abstract,  r->created,
-                       r->updated,   r->primary,   r->categories, r->authors_raw, r->names,
-                       r->last0,     r->first0,    r->suffix0,   r->aff0,      r->doi,
-                       r->license,   r->comments,  r->v1date,    r->v2date,    r->day,
-                       r->published_at, r->submitter, r->submitter_name, r->dtitle,
-                       r->thumbnail, r->dsource,   r->dpid};
+        char *all[] = {
+            r->id,           r->title,     r->title_raw,      r->abstract,    r->created,
+            r->updated,      r->primary,   r->categories,     r->authors_raw, r->names,
+            r->last0,        r->first0,    r->suffix0,        r->aff0,        r->doi,
+            r->license,      r->comments,  r->v1date,         r->v2date,      r->day,
+            r->published_at, r->submitter, r->submitter_name, r->dtitle,      r->thumbnail,
+            r->dsource,      r->dpid};
         for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
             free(all[k]);
     }
@@ -214,24 +215,24 @@ static const char *shared_path(char *out, size_t n, const char *rel)
 /* Kaggle                                                              */
 /* ------------------------------------------------------------------ */
 
-#define K_0704_0001                                                                               \
-    "{\"id\":\"0704.0001\",\"submitter\":\"Pavel Nadolsky\",\"authors\":\"C. Bal\\\\'azs, E. L. " \
-    "Berger, P. M. Nadolsky, C.-P. Yuan\",\"title\":\"Calculation of prompt diphoton "          \
-    "production cross sections at Tevatron and\\n  LHC energies\",\"comments\":\"37 pages, 15 "  \
-    "figures; published version\",\"journal-ref\":\"Phys.Rev.D76:013009,2007\",\"doi\":"        \
-    "\"10.1103/PhysRevD.76.013009\",\"report-no\":\"ANL-HEP-PR-07-12\",\"categories\":"         \
-    "\"hep-ph\",\"license\":null,\"abstract\":\"  A fully differential calculation\\nin "       \
-    "QCD.\\n\",\"versions\":[{\"version\":\"v1\",\"created\":\"Mon, 2 Apr 2007 19:18:42 "        \
-    "GMT\"},{\"version\":\"v2\",\"created\":\"Tue, 24 Jul 2007 20:10:27 GMT\"}],"               \
-    "\"update_date\":\"2008-11-26\",\"authors_parsed\":[[\"Bal\\u00e1zs\",\"C.\",\"\"],"         \
+#define K_0704_0001                                                                                \
+    "{\"id\":\"0704.0001\",\"submitter\":\"Pavel Nadolsky\",\"authors\":\"C. Bal\\\\'azs, E. L. "  \
+    "Berger, P. M. Nadolsky, C.-P. Yuan\",\"title\":\"Calculation of prompt diphoton "             \
+    "production cross sections at Tevatron and\\n  LHC energies\",\"comments\":\"37 pages, 15 "    \
+    "figures; published version\",\"journal-ref\":\"Phys.Rev.D76:013009,2007\",\"doi\":"           \
+    "\"10.1103/PhysRevD.76.013009\",\"report-no\":\"ANL-HEP-PR-07-12\",\"categories\":"            \
+    "\"hep-ph\",\"license\":null,\"abstract\":\"  A fully differential calculation\\nin "          \
+    "QCD.\\n\",\"versions\":[{\"version\":\"v1\",\"created\":\"Mon, 2 Apr 2007 19:18:42 "          \
+    "GMT\"},{\"version\":\"v2\",\"created\":\"Tue, 24 Jul 2007 20:10:27 GMT\"}],"                  \
+    "\"update_date\":\"2008-11-26\",\"authors_parsed\":[[\"Bal\\u00e1zs\",\"C.\",\"\"],"           \
     "[\"Berger\",\"E. L.\",\"\"],[\"Nadolsky\",\"P. M.\",\"\"],[\"Yuan\",\"C. -P.\",\"\"]]}"
 
 #define K_OLD                                                                                      \
-    "{\"id\":\"acc-phys/9411001\",\"submitter\":\"Salman Habib\",\"authors\":\"Salman Habib and " \
-    "Robert D. Ryne\",\"title\":\"Symplectic Computation of Lyapunov Exponents\",\"comments\":"  \
-    "\"12 pages\",\"journal-ref\":null,\"doi\":null,\"report-no\":\"LA-UR-94-3641\","            \
-    "\"categories\":\"acc-phys physics.acc-ph\",\"license\":null,\"abstract\":\"  A recently "    \
-    "developed method.\\n\",\"versions\":[{\"version\":\"v1\",\"created\":\"Tue, 1 Nov 1994 "   \
+    "{\"id\":\"acc-phys/9411001\",\"submitter\":\"Salman Habib\",\"authors\":\"Salman Habib and "  \
+    "Robert D. Ryne\",\"title\":\"Symplectic Computation of Lyapunov Exponents\",\"comments\":"    \
+    "\"12 pages\",\"journal-ref\":null,\"doi\":null,\"report-no\":\"LA-UR-94-3641\","              \
+    "\"categories\":\"acc-phys physics.acc-ph\",\"license\":null,\"abstract\":\"  A recently "     \
+    "developed method.\\n\",\"versions\":[{\"version\":\"v1\",\"created\":\"Tue, 1 Nov 1994 "      \
     "18:57:48 GMT\"}],\"update_date\":null,\"authors_parsed\":null}"
 
 static void test_kaggle_fields(void)
@@ -245,11 +246,13 @@ static void test_kaggle_fields(void)
     ok(r != NULL, "kaggle: 0704.0001 found");
     if (r) {
         ok_eq_int(r->where, 1, "where is the line number");
-        ok_eq_str(r->title, "Calculation of prompt diphoton production cross sections at Tevatron "
-                            "and LHC energies",
+        ok_eq_str(r->title,
+                  "Calculation of prompt diphoton production cross sections at Tevatron "
+                  "and LHC energies",
                   "title folded");
-        ok_eq_str(r->title_raw, "Calculation of prompt diphoton production cross sections at "
-                                "Tevatron and\n  LHC energies",
+        ok_eq_str(r->title_raw,
+                  "Calculation of prompt diphoton production cross sections at "
+                  "Tevatron and\n  LHC energies",
                   "title_raw as given");
         ok_eq_str(r->abstract, "A fully differential calculation in QCD.", "abstract folded");
         ok_eq_int(r->latest, 2, "latest_version");
@@ -345,17 +348,17 @@ static void test_kaggle_errors(void)
     }
     got_free(&g);
 
-    text = "{\"title\":\"no id\"}\n"                            /* 1 */
-           "{\"id\":\"foo\",\"title\":\"x\"}\n"                  /* 2 */
-           "{\"id\":\"0704.0001\"}\n"                             /* 3 */
-           "[1,2]\n"                                              /* 4 */
-           "{\"id\":\"0704.0001\",\"title\":\"x\"} trailing\n"   /* 5 */
-           "\n"                                                   /* 6 */
-           "   \r\n"                                              /* 7 */
-           "{\"id\":17,\"title\":\"x\"}\n"                        /* 8 */
-           "{\"id\":\"0704.0009\",\"title\":\"crlf\"}\r\n"       /* 9 */
-           "{\"id\":null,\"title\":\"x\"}\n"                      /* 10 */
-           "{\"id\":\"0704.0011\",\"title\":null}\n"             /* 11 */
+    text = "{\"title\":\"no id\"}\n"                           /* 1 */
+           "{\"id\":\"foo\",\"title\":\"x\"}\n"                /* 2 */
+           "{\"id\":\"0704.0001\"}\n"                          /* 3 */
+           "[1,2]\n"                                           /* 4 */
+           "{\"id\":\"0704.0001\",\"title\":\"x\"} trailing\n" /* 5 */
+           "\n"                                                /* 6 */
+           "   \r\n"                                           /* 7 */
+           "{\"id\":17,\"title\":\"x\"}\n"                     /* 8 */
+           "{\"id\":\"0704.0009\",\"title\":\"crlf\"}\r\n"     /* 9 */
+           "{\"id\":null,\"title\":\"x\"}\n"                   /* 10 */
+           "{\"id\":\"0704.0011\",\"title\":null}\n"           /* 11 */
            "{\"id\":\"0704.0012\",\"title\":\"last, no newline\"}";
     rc = run_str(kaggle_read, text, &g);
     ok_eq_int(rc, 0, "errors: rc 0");
@@ -390,10 +393,16 @@ static void test_kaggle_errors(void)
     got_free(&g);
 
     /* Bad bytes become U+FFFD; a BOM on line 1 is skipped. */
-    rc = run_str(kaggle_read, "\xEF\xBB\xBF{\"id\":\"0704.0001\",\"title\":\"a\xFF" "b\"}\n", &g);
+    rc = run_str(kaggle_read,
+                 "\xEF\xBB\xBF{\"id\":\"0704.0001\",\"title\":\"a\xFF"
+                 "b\"}\n",
+                 &g);
     ok_eq_int(g.n, 1, "BOM line parsed");
     if (g.n == 1)
-        ok_eq_str(g.r[0].title, "a\xEF\xBF\xBD" "b", "invalid UTF-8 replaced");
+        ok_eq_str(g.r[0].title,
+                  "a\xEF\xBF\xBD"
+                  "b",
+                  "invalid UTF-8 replaced");
     got_free(&g);
 
     /* The sink can stop the reader. */
@@ -416,7 +425,8 @@ static void test_kaggle_long_line(void)
     size_t big = 9u << 20;
     struct buf b;
     buf_init(&b, 0);
-    buf_append_str(&b, "{\"id\":\"0704.0001\",\"title\":\"a\"}\n{\"id\":\"0704.0002\",\"title\":\"");
+    buf_append_str(&b,
+                   "{\"id\":\"0704.0001\",\"title\":\"a\"}\n{\"id\":\"0704.0002\",\"title\":\"");
     char *fill = xmalloc(big);
     memset(fill, 'x', big);
     buf_append(&b, fill, big);
@@ -535,7 +545,7 @@ static void test_kaggle_shared(void)
     "{\"paper\":{\"id\":\"" id "\",\"authors\":[{\"_id\":\"x\",\"name\":\"Zesen Cheng\","          \
     "\"user\":{\"fullname\":\"Z\"}},{\"name\":\"Hang  Zhang\"}],\"publishedAt\":"                  \
     "\"2024-10-22T17:59:30.000Z\",\"title\":\"Breaking the Memory Barrier,\\n  [really] "          \
-    "{x} \\\"y\\\"\",\"summary\":\"Contrastive\\nloss.\",\"upvotes\":64},\"publishedAt\":"        \
+    "{x} \\\"y\\\"\",\"summary\":\"Contrastive\\nloss.\",\"upvotes\":64},\"publishedAt\":"         \
     "\"2024-10-25T00:57:09.392Z\",\"title\":\"Breaking\",\"thumbnail\":\"https://t/x.png\","       \
     "\"numComments\":3,\"submittedBy\":{\"name\":\"ClownRat\",\"fullname\":\"Zesen Cheng\"}" extra \
     "}"
@@ -575,10 +585,10 @@ static void test_hf_fields(void)
     rc = run_str(hf_read, "  " HF_ITEM("2410.00001", "") "  \n", &g);
     ok_eq_int(g.n, 1, "hf: single object");
     got_free(&g);
-    rc = run_str(hf_read,
-                 HF_ITEM("2410.00001", "") "\n" HF_ITEM("2410.00002", "") "\n\n" HF_ITEM(
-                     "2410.00003", ""),
-                 &g);
+    rc = run_str(
+        hf_read,
+        HF_ITEM("2410.00001", "") "\n" HF_ITEM("2410.00002", "") "\n\n" HF_ITEM("2410.00003", ""),
+        &g);
     ok_eq_int(rc, 0, "hf jsonl: rc");
     ok_eq_int(g.n, 3, "hf jsonl: three items");
     if (g.n == 3)
@@ -603,14 +613,16 @@ static void test_hf_fields(void)
 static void test_hf_errors(void)
 {
     struct got g = {0};
-    int rc = run_str(hf_read,
-                     "[" HF_ITEM("2410.00001", "") ",{\"nopaper\":1}," HF_ITEM("2410.00003", "")
-                     ",{\"paper\":{\"id\":\"bogus\",\"title\":\"t\"}},"
-                     "{\"paper\":{\"id\":\"2410.00005\",\"title\":\"t\"}} x ,"
-                     "7,"
-                     "{\"paper\":{\"id\":\"2410.00007\"}},"
-                     "{\"paper\":{\"id\":\"2410.00008\",\"title\":\"brackets ]} in a string\"}}]",
-                     &g);
+    int rc = run_str(
+        hf_read,
+        "[" HF_ITEM("2410.00001", "") ",{\"nopaper\":1}," HF_ITEM(
+            "2410.00003",
+            "") ",{\"paper\":{\"id\":\"bogus\",\"title\":\"t\"}},"
+                "{\"paper\":{\"id\":\"2410.00005\",\"title\":\"t\"}} x ,"
+                "7,"
+                "{\"paper\":{\"id\":\"2410.00007\"}},"
+                "{\"paper\":{\"id\":\"2410.00008\",\"title\":\"brackets ]} in a string\"}}]",
+        &g);
     ok_eq_int(rc, 0, "hf errors: rc");
     ok_eq_int(g.n, 3, "hf errors: three good items");
     ok_eq_int(g.n_err, 5, "hf errors: five bad items");
@@ -787,7 +799,7 @@ static enum ingest_format detect_str(const char *s, size_t len)
     char c = 0;
     ssize_t got = ingest_input_read(in, &c, 1);
     if (len > 0 && (got != 1 || c != s[0]))
-        f = (enum ingest_format)-1;
+        f = (enum ingest_format) - 1;
     ingest_input_close(in);
     return f;
 }
@@ -811,11 +823,9 @@ static void test_detect(void)
               "detect: oai");
     ok_eq_int(DETECT("<?xml version=\"1.0\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">"),
               INGEST_FORMAT_ATOM, "detect: atom");
-    ok_eq_int(DETECT("<html><body>nope</body></html>"), INGEST_FORMAT_UNKNOWN,
-              "detect: other XML");
+    ok_eq_int(DETECT("<html><body>nope</body></html>"), INGEST_FORMAT_UNKNOWN, "detect: other XML");
     ok_eq_int(DETECT("{\"id\":\0\"x\"}"), INGEST_FORMAT_UNKNOWN, "detect: NUL byte");
-    ok_eq_int(DETECT("\x1f\x8b\x08\x00\xff\xfe\x00\x01"), INGEST_FORMAT_UNKNOWN,
-              "detect: binary");
+    ok_eq_int(DETECT("\x1f\x8b\x08\x00\xff\xfe\x00\x01"), INGEST_FORMAT_UNKNOWN, "detect: binary");
     ok_eq_int(DETECT("{\"id\":\"\xC3\x28\"}"), INGEST_FORMAT_UNKNOWN, "detect: invalid UTF-8");
     ok_eq_int(DETECT("hello"), INGEST_FORMAT_UNKNOWN, "detect: text");
     ok_eq_int(DETECT(""), INGEST_FORMAT_UNKNOWN, "detect: empty");
