@@ -108,18 +108,16 @@ static char *fold(const char *s)
  * charging the entry's budget; caps mark the entry bad and return 0. */
 static int entry_field(struct atom_ctx *c, struct atom_entry *e, char **dst)
 {
-    char what[64];
-    snprintf(what, sizeof what, "%s", xml_stream_name(c->xs));
     int rc = xml_stream_field(c->xs, &c->scratch, dst);
     if (rc == ERR_TOO_LARGE) {
-        entry_bad(e, "field <%s> is over the 1 MiB cap", what);
+        entry_bad(e, "field <%s> is over the 1 MiB cap", xml_stream_name(c->xs));
         return 0;
     }
     if (rc < 0)
         return rc;
     e->bytes += c->scratch.len;
     if (e->bytes > ATOM_ENTRY_MAX)
-        entry_bad(e, "entry text is over the 8 MiB cap (at <%s>)", what);
+        entry_bad(e, "entry text is over the 8 MiB cap (at <%s>)", xml_stream_name(c->xs));
     return 0;
 }
 
@@ -411,6 +409,11 @@ out:
     return rc;
 }
 
+/* Reads one arXiv API feed from in and sends each entry to sink (see
+ * reader.h). Malformed entries and API error entries are reported through
+ * on_error with where = the entry number and skipped. Returns 0 at the end
+ * of the feed, ERR_PARSE for a document that is not well-formed or not a
+ * feed, ERR_TRUNCATED when it stops early, ERR_IO, or on_record's code. */
 int atom_read(struct ingest_input *in, const struct ingest_sink *sink)
 {
     static const char *const flush[] = {"entry", "feed", NULL};

@@ -113,19 +113,16 @@ static void rec_bad(struct oai_rec *r, const char *fmt, const char *arg)
  * reading goes on; a negative return is a document error. */
 static int rec_field(struct oai_ctx *c, struct oai_rec *r, char **dst)
 {
-    const char *name = xml_stream_name(c->xs);
-    char what[64];
-    snprintf(what, sizeof what, "%s", name);
     int rc = xml_stream_field(c->xs, &c->scratch, dst);
     if (rc == ERR_TOO_LARGE) {
-        rec_bad(r, "field <%s> is over the 1 MiB cap", what);
+        rec_bad(r, "field <%s> is over the 1 MiB cap", xml_stream_name(c->xs));
         return 0;
     }
     if (rc < 0)
         return rc;
     r->bytes += c->scratch.len;
     if (r->bytes > OAI_RECORD_MAX)
-        rec_bad(r, "record text is over the 8 MiB cap (at <%s>)", what);
+        rec_bad(r, "record text is over the 8 MiB cap (at <%s>)", xml_stream_name(c->xs));
     return 0;
 }
 
@@ -586,6 +583,7 @@ static int oai_root(struct oai_ctx *c)
     return rc < 0 ? rc : 0;
 }
 
+/* Zeroes a caller-owned page: no token, cursor and size -1, counts 0. */
 void oai_page_init(struct oai_page *pg)
 {
     memset(pg, 0, sizeof *pg);
@@ -593,6 +591,7 @@ void oai_page_init(struct oai_page *pg)
     pg->complete_size = -1;
 }
 
+/* Frees what the page owns and initialises it again. */
 void oai_page_cleanup(struct oai_page *pg)
 {
     free(pg->token);
@@ -602,6 +601,12 @@ void oai_page_cleanup(struct oai_page *pg)
     oai_page_init(pg);
 }
 
+/* Reads one response (see oai.h). pg must have been set up with
+ * oai_page_init(); whatever it held is freed first, and it is filled as far
+ * as the document could be read even when an error code is returned (the
+ * counts then say what was sent before the damage). Document-level problems
+ * are reported through sink->on_error with where = the record they fell in,
+ * or 0. Returns 0, ERR_PARSE, ERR_TRUNCATED, ERR_IO, or on_record's code. */
 int oai_read_page(struct ingest_input *in, const struct ingest_sink *sink, struct oai_page *pg)
 {
     static const char *const flush[] = {"record", "OAI-PMH", NULL};
@@ -645,6 +650,9 @@ out:
     return rc;
 }
 
+/* The reader.h entry point: oai_read_page() on a private page, then a
+ * report through on_error (where 0) of any OAI-PMH protocol error other
+ * than noRecordsMatch, which only means an empty list. Same returns. */
 int oai_read(struct ingest_input *in, const struct ingest_sink *sink)
 {
     struct oai_page pg;

@@ -64,6 +64,10 @@ struct xml_stream {
     int fatal_code; /* libxml2 xmlParserErrors */
     long fatal_line;
     char fatal_msg[256];
+    /* the first other error (libxml2 raises some stops, such as its 10 MB
+     * text node limit, at level ERROR): the message when no fatal came */
+    long other_line;
+    char other_msg[256];
     /* outcome */
     int status;
     char errbuf[400];
@@ -164,23 +168,36 @@ static int xs_close(void *ctx)
     return 0;
 }
 
+/* Copies a libxml2 message into dst as one line. */
+static void xs_copy_msg(char *dst, size_t n, const char *m)
+{
+    snprintf(dst, n, "%s", m ? m : "malformed XML");
+    size_t len = strlen(dst);
+    while (len > 0 && (dst[len - 1] == '\n' || dst[len - 1] == ' '))
+        dst[--len] = '\0';
+    for (size_t i = 0; i < len; i++)
+        if (dst[i] == '\n')
+            dst[i] = ' ';
+}
+
 static void xs_on_error(void *arg, xmlErrorPtr e)
 {
     struct xml_stream *xs = arg;
-    if (!e || e->level < XML_ERR_FATAL || xs->fatal)
+    if (!e || e->level < XML_ERR_ERROR || e->domain == XML_FROM_NAMESPACE)
+        return;
+    if (e->level < XML_ERR_FATAL) {
+        if (xs->other_msg[0] == '\0') {
+            xs->other_line = e->line;
+            xs_copy_msg(xs->other_msg, sizeof xs->other_msg, e->message);
+        }
+        return;
+    }
+    if (xs->fatal)
         return;
     xs->fatal = 1;
     xs->fatal_code = e->code;
     xs->fatal_line = e->line;
-    const char *m = e->message ? e->message : "malformed XML";
-    snprintf(xs->fatal_msg, sizeof xs->fatal_msg, "%s", m);
-    /* libxml2 messages end in a newline; keep the report one line. */
-    size_t n = strlen(xs->fatal_msg);
-    while (n > 0 && (xs->fatal_msg[n - 1] == '\n' || xs->fatal_msg[n - 1] == ' '))
-        xs->fatal_msg[--n] = '\0';
-    for (size_t i = 0; i < n; i++)
-        if (xs->fatal_msg[i] == '\n')
-            xs->fatal_msg[i] = ' ';
+    xs_copy_msg(xs->fatal_msg, sizeof xs->fatal_msg, e->message);
 }
 
 int xml_stream_open(struct ingest_input *in, const char *const *flush_after,
@@ -242,6 +259,10 @@ static int xs_fail(struct xml_stream *xs)
         snprintf(xs->errbuf, sizeof xs->errbuf, "XML error at line %ld: %s%s", xs->fatal_line,
                  xs->fatal_msg,
                  xs->status == ERR_TRUNCATED ? " (the document ends early)" : "");
+    } else if (xs->other_msg[0]) {
+        xs->status = ERR_PARSE;
+        snprintf(xs->errbuf, sizeof xs->errbuf, "XML error at line %ld: %s", xs->other_line,
+                 xs->other_msg);
     } else {
         xs->status = ERR_PARSE;
         snprintf(xs->errbuf, sizeof xs->errbuf, "XML error at line %ld: the parser stopped",

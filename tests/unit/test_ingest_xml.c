@@ -366,6 +366,61 @@ static void test_oai_getrecord_and_errors(void)
     oai_page_cleanup(&pg);
 }
 
+static void test_oai_edges(void)
+{
+    struct got g;
+    got_init(&g);
+    const char *doc =
+        "<OAI-PMH xmlns='http://www.openarchives.org/OAI/2.0/'><ListRecords>"
+        /* 1: no <id> in the metadata: the header identifier stands in */
+        "<record><header><identifier>oai:arXiv.org:0704.0001</identifier></header>"
+        "<metadata><arXiv><title>From the header</title><created>2007-04-02</created>"
+        "</arXiv></metadata></record>"
+        /* 2: a format we do not read */
+        "<record><header><identifier>oai:arXiv.org:0704.0002</identifier></header>"
+        "<metadata><oai_dc:dc xmlns:oai_dc='http://www.openarchives.org/OAI/2.0/oai_dc/'>"
+        "<title>x</title></oai_dc:dc></metadata></record>"
+        /* 3: no metadata and not deleted */
+        "<record><header><identifier>oai:arXiv.org:0704.0003</identifier></header></record>"
+        /* 4: arXivRaw with a bad version attribute */
+        "<record><header/><metadata><arXivRaw><id>0704.0004</id><title>T</title>"
+        "<version version='first'><date>Mon, 2 Apr 2007 19:18:42 GMT</date></version>"
+        "</arXivRaw></metadata></record>"
+        /* 5: arXivRaw, versions out of order, unknown date, prefixed names */
+        "<record><header/><metadata><r:arXivRaw xmlns:r='http://arxiv.org/OAI/arXivRaw/'>"
+        "<r:id>arXiv:0704.0005v3</r:id><r:title>T5</r:title>"
+        "<r:version version='v2'><r:date>not a date</r:date></r:version>"
+        "<r:version version='v1'><r:date>Mon, 2 Apr 2007 19:18:42 GMT</r:date></r:version>"
+        "<r:authors/><r:categories></r:categories></r:arXivRaw></metadata></record>"
+        "<resumptionToken completeListSize='x'>  tok  </resumptionToken>"
+        "</ListRecords></OAI-PMH>";
+    struct oai_page pg;
+    oai_page_init(&pg);
+    int rc = run_mem(OAI, doc, strlen(doc), &g, &pg);
+    ok_eq_int(rc, 0, "edge records: read to the end");
+    ok_eq_int(g.n, 2, "edge records: two emitted");
+    const struct paper *p = got_find(&g, "0704.0001");
+    ok(p != NULL, "id taken from the header identifier when <id> is absent");
+    p = got_find(&g, "0704.0005");
+    ok(p != NULL, "prefixed arXivRaw read by local name, id wrapper stripped");
+    if (p) {
+        ok_eq_int(p->n_versions, 2, "versions sorted");
+        ok(p->n_versions == 2 && p->versions[0].num == 1, "v1 first");
+        ok_eq_str(p->created, "2007-04-02T19:18:42Z", "created from v1 though listed second");
+        ok(p->updated == NULL, "latest version's date unknown: updated NULL");
+        ok(p->categories == NULL && p->primary_category == NULL, "empty categories: NULL");
+        ok(p->authors_raw == NULL && p->n_authors == 0, "empty authors: none");
+    }
+    ok_eq_int(g.nerr, 3, "three malformed records reported");
+    ok(got_err_has(&g, "unsupported metadata format <dc>"), "unsupported format named");
+    ok(got_err_has(&g, "no arXiv or arXivRaw metadata"), "record without metadata");
+    ok(got_err_has(&g, "bad version number"), "bad version attribute");
+    ok_eq_str(pg.token, "tok", "token trimmed");
+    ok_eq_int(pg.complete_size, -1, "non-numeric completeListSize ignored");
+    oai_page_cleanup(&pg);
+    got_cleanup(&g);
+}
+
 /* ------------------------------------------------------------------------- */
 /* Damaged documents                                                         */
 /* ------------------------------------------------------------------------- */
@@ -782,6 +837,7 @@ int main(void)
     test_oai_arxiv();
     test_oai_arxivraw();
     test_oai_getrecord_and_errors();
+    test_oai_edges();
     test_damage();
     test_hostile();
     test_atom();
