@@ -24,6 +24,7 @@ static int cmd_version(int argc, char **argv)
 
 static const struct command commands[] = {
     {"version", cmd_version, "print the version"},
+    {"harvest", cmd_harvest, "harvest arXiv metadata over OAI-PMH into the store"},
 };
 
 static void usage(FILE *f)
