@@ -3,9 +3,9 @@
  * store (ingest/harvest.h does the work; this file parses options and
  * prints the summary).
  *
- * Progress (one line per page) and errors go to stderr; the summary line
- * goes to stdout:
- *   harvest: 3 pages, 12 records, 1 deleted: 12 added, 0 updated, 0 unchanged, 0 failed
+ * Progress (one line per page), errors and the summary go to stderr, as
+ * for `paperboy ingest`:
+ *   harvest: 4 pages, 8 records, 2 deleted: 8 added, 0 updated, 0 unchanged, 0 failed; 3 retries; 2.1 s
  * Exit status: 0 when the list was read to its end with no failed record,
  * 1 when the harvest stopped or some records failed, 2 on a usage error.
  */
@@ -98,17 +98,20 @@ int cmd_harvest(int argc, char **argv)
         fprintf(stderr, "paperboy harvest: cannot open %s: %s\n", db, err_str(rc));
         return 1;
     }
+    double t0 = time_mono();
     rc = harvest_run(s, &o, &res);
     store_close(s);
 
+    double dt = time_mono() - t0;
     if (res.no_records)
         fprintf(stderr, "harvest: no records match (from %s%s%s)\n",
                 res.from[0] ? res.from : "the beginning", o.until ? " until " : "",
                 o.until ? o.until : "");
-    printf("harvest: %ld pages, %ld records, %ld deleted: %ld added, %ld updated, "
-           "%ld unchanged, %ld failed\n",
-           res.pages, res.records, res.deleted, res.stats.added, res.stats.updated,
-           res.stats.unchanged, res.stats.failed);
+    fprintf(stderr,
+            "harvest: %ld pages, %ld records, %ld deleted: %ld added, %ld updated, "
+            "%ld unchanged, %ld failed; %ld retries; %.1f s\n",
+            res.pages, res.records, res.deleted, res.stats.added, res.stats.updated,
+            res.stats.unchanged, res.stats.failed, res.retries, dt);
     if (rc) {
         fprintf(stderr, "paperboy harvest: stopped: %s; %ld pages were stored, and running "
                         "again resumes where it stopped\n",
