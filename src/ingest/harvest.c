@@ -425,6 +425,12 @@ int harvest_run(struct store *s, const struct harvest_opts *o, struct harvest_re
             }
         }
         if (!pg.error_code && pg.token && *pg.token) {
+            if (token && strcmp(token, pg.token) == 0) {
+                log_error(NULL, "harvest: %s: the server sent the same resumption token again; "
+                          "stopping rather than looping", buf_cstr(&url));
+                rc = ERR_NET;
+                break;
+            }
             free(token);
             token = xstrdup(pg.token);
             buf_reset(&params);

@@ -115,7 +115,7 @@ def paper_ids(db):
     """The ids stored, read with sqlite3 (the store's own table)."""
     con = sqlite3.connect(db)
     try:
-        return sorted(r[0] for r in con.execute("SELECT id FROM papers"))
+        return sorted(r[0] for r in con.execute("SELECT arxiv_id FROM papers"))
     finally:
         con.close()
 
@@ -192,7 +192,7 @@ try:
            if reqs[i]["status"] == 503]
     t.ok(len(gap) == 1 and gap[0] >= 0.95, "Retry-After: 1 honoured (waited >= 1 s)", gap)
     t.ok("Retry-After" in r.stderr and "retry 1 of 3" in r.stderr, "retries are reported")
-    t.ok(re.search(r"page 4: 1 records, 1 deleted; 10 so far, list size 10", r.stderr),
+    t.ok(re.search(r"page 3: 2 records, 1 deleted; 9 so far, list size 10", r.stderr),
          "per-page progress with list size", r.stderr[-600:])
 
     # --- the same harvest again adds nothing ---------------------------------
@@ -253,8 +253,10 @@ try:
     t.eq(page_seq(log), [(1, 200, None), (2, 500, "fail"), (2, 500, "fail"), (2, 500, "fail")],
          "page 2 asked 1 + 2 times, then giving up")
     t.ok("giving up" in r.stderr and "after 2 retries" in r.stderr, "giving up is reported")
+    port = url.split(":")[2].split("/")[0]
     stop(srv)
-    url, log, srv = start_server("c2", "--generation", "g2")
+    # The same URL (the saved state is per URL), a server that forgot its tokens.
+    url, log, srv = start_server("c2", "--port", port, "--generation", "g2")
     r = harvest(db, url, "--from", "2024-01-01")
     reqs = requests(log)
     t.eq(page_seq(log)[1:], [(1, 200, None), (2, 200, None), (3, 200, None), (4, 200, None)],
