@@ -5,7 +5,8 @@
  *
  * Progress (one line per page), errors and the summary go to stderr, as
  * for `paperboy ingest`:
- *   harvest: 4 pages, 8 records, 2 deleted: 8 added, 0 updated, 0 unchanged, 0 failed; 3 retries; 2.1 s
+ *   harvest: 4 pages, 8 records, 2 deleted: 8 added, 0 updated,
+ *   0 unchanged, 0 failed; 3 retries; 2.1 s        (one line)
  * Exit status: 0 when the list was read to its end with no failed record,
  * 1 when the harvest stopped or some records failed, 2 on a usage error.
  */
@@ -26,8 +27,9 @@ static const struct cli_opt opts[] = {
     {"db", "FILE", "the database (default " CLI_DEFAULT_DB ")"},
     {"url", "URL", "the OAI-PMH endpoint (default " HARVEST_DEFAULT_URL ")"},
     {"set", "SPEC", "harvest only this set, e.g. cs or physics:hep-th"},
-    {"from", "YYYY-MM-DD", "records changed on or after this day (default: where the last "
-                           "complete harvest ended)"},
+    {"from", "YYYY-MM-DD",
+     "records changed on or after this day (default: where the last "
+     "complete harvest ended)"},
     {"until", "YYYY-MM-DD", "records changed on or before this day"},
     {"prefix", "FORMAT", "metadataPrefix: arXivRaw (default) or arXiv"},
     {"delay", "SECONDS", "wait between requests (default 3, as arXiv asks)"},
@@ -113,8 +115,9 @@ int cmd_harvest(int argc, char **argv)
             res.pages, res.records, res.deleted, res.stats.added, res.stats.updated,
             res.stats.unchanged, res.stats.failed, res.retries, dt);
     if (rc) {
-        fprintf(stderr, "paperboy harvest: stopped: %s; %ld pages were stored, and running "
-                        "again resumes where it stopped\n",
+        fprintf(stderr,
+                "paperboy harvest: stopped: %s; %ld pages were stored, and running "
+                "again resumes where it stopped\n",
                 err_str(rc), res.pages);
         return 1;
     }

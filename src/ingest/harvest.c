@@ -226,7 +226,8 @@ static int fetch_page(struct harvester *h, const char *url)
         } else if (status == 503 || status == 429) {
             long secs;
             rc = ERR_NET;
-            if (h->resp.retry_after && fetch_retry_after(h->resp.retry_after, time_now(), &secs) == 0) {
+            if (h->resp.retry_after &&
+                fetch_retry_after(h->resp.retry_after, time_now(), &secs) == 0) {
                 wait = (double)secs < o->max_wait ? (double)secs : o->max_wait;
                 honoured = 1;
                 snprintf(why, sizeof why, "HTTP %ld, Retry-After: %s", status, h->resp.retry_after);
@@ -266,8 +267,8 @@ static int fetch_page(struct harvester *h, const char *url)
             wait = fetch_backoff(attempt, base, o->backoff_max);
         if (wait < o->delay)
             wait = o->delay;
-        log_warn(NULL, "harvest: %s: %s; retry %d of %d in %.2f s", url, why, attempt, o->max_retries,
-                 wait);
+        log_warn(NULL, "harvest: %s: %s; retry %d of %d in %.2f s", url, why, attempt,
+                 o->max_retries, wait);
     }
 }
 
@@ -333,11 +334,13 @@ int harvest_run(struct store *s, const struct harvest_opts *o, struct harvest_re
         saved_token = NULL;
         started = run_started(saved_run);
         res->resumed = 1;
-        log_info(NULL, "harvest: resuming an interrupted harvest (from %s) at its saved resumption token",
+        log_info(NULL,
+                 "harvest: resuming an interrupted harvest (from %s) at its saved resumption token",
                  from ? from : "the beginning");
     } else if (saved_token || saved_run) {
         if (saved_token && *saved_token)
-            log_info(NULL, "harvest: dropping the saved resumption token of a harvest with other dates");
+            log_info(NULL,
+                     "harvest: dropping the saved resumption token of a harvest with other dates");
         rc = state_put(&h, "token", NULL);
         if (rc == 0)
             rc = state_put(&h, "run", NULL);
@@ -372,12 +375,14 @@ int harvest_run(struct store *s, const struct harvest_opts *o, struct harvest_re
         ingest_pipeline_set_source(h.pl, buf_cstr(&url));
         rc = parse_body(&h, buf_cstr(&url), ingest_pipeline_sink(h.pl), &pg);
         if (rc) {
-            log_error(NULL, "harvest: %s: storing the page failed: %s", buf_cstr(&url), err_str(rc));
+            log_error(NULL, "harvest: %s: storing the page failed: %s", buf_cstr(&url),
+                      err_str(rc));
             break;
         }
         if (pg.error_code && strcmp(pg.error_code, "badResumptionToken") == 0 && token &&
             !res->restarted) {
-            log_warn(NULL, "harvest: the server does not know the resumption token any more (%s); "
+            log_warn(NULL,
+                     "harvest: the server does not know the resumption token any more (%s); "
                      "starting the list again from %s",
                      pg.error_message ? pg.error_message : "badResumptionToken",
                      from ? from : "the beginning");
@@ -426,8 +431,10 @@ int harvest_run(struct store *s, const struct harvest_opts *o, struct harvest_re
         }
         if (!pg.error_code && pg.token && *pg.token) {
             if (token && strcmp(token, pg.token) == 0) {
-                log_error(NULL, "harvest: %s: the server sent the same resumption token again; "
-                          "stopping rather than looping", buf_cstr(&url));
+                log_error(NULL,
+                          "harvest: %s: the server sent the same resumption token again; "
+                          "stopping rather than looping",
+                          buf_cstr(&url));
                 rc = ERR_NET;
                 break;
             }

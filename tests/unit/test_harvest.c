@@ -28,25 +28,33 @@ static void reply(int c, const char *req)
     char out[2048];
     const char *body = "hello";
     if (strstr(req, "GET /redir "))
-        snprintf(out, sizeof out, "HTTP/1.1 302 Found\r\nLocation: /busy\r\nRetry-After: 99\r\n"
-                                  "Content-Length: 0\r\n\r\n");
+        snprintf(out, sizeof out,
+                 "HTTP/1.1 302 Found\r\nLocation: /busy\r\nRetry-After: 99\r\n"
+                 "Content-Length: 0\r\n\r\n");
     else if (strstr(req, "GET /busy "))
-        snprintf(out, sizeof out, "HTTP/1.1 503 Busy\r\nretry-after:  7 \r\n"
-                                  "Content-Length: 4\r\nConnection: close\r\n\r\nbusy");
+        snprintf(out, sizeof out,
+                 "HTTP/1.1 503 Busy\r\nretry-after:  7 \r\n"
+                 "Content-Length: 4\r\nConnection: close\r\n\r\nbusy");
     else if (strstr(req, "GET /drop "))
-        snprintf(out, sizeof out, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n"
-                                  "Connection: close\r\n\r\npartial");
+        snprintf(out, sizeof out,
+                 "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n"
+                 "Connection: close\r\n\r\npartial");
     else if (strstr(req, "GET /big "))
-        snprintf(out, sizeof out, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"
-                                  "0123456789abcdefghijklmnopqrstuvwxyz");
+        snprintf(out, sizeof out,
+                 "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"
+                 "0123456789abcdefghijklmnopqrstuvwxyz");
     else if (strstr(req, "GET /ua ")) {
         const char *ua = strstr(req, "User-Agent: ");
         size_t n = ua ? strcspn(ua + 12, "\r\n") : 0;
-        snprintf(out, sizeof out, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n"
-                                  "Connection: close\r\n\r\n%.*s", n, (int)n, ua ? ua + 12 : "");
+        snprintf(out, sizeof out,
+                 "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n"
+                 "Connection: close\r\n\r\n%.*s",
+                 n, (int)n, ua ? ua + 12 : "");
     } else
-        snprintf(out, sizeof out, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n"
-                                  "Connection: close\r\n\r\n%s", strlen(body), body);
+        snprintf(out, sizeof out,
+                 "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n"
+                 "Connection: close\r\n\r\n%s",
+                 strlen(body), body);
     ssize_t w = write(c, out, strlen(out));
     (void)w;
 }
@@ -196,8 +204,9 @@ static void test_url(void)
               "token request carries only verb and the encoded token");
     buf_reset(&b);
     harvest_url(&b, "http://h/oai?key=1", "arXivRaw", "physics:hep-th", NULL, NULL, NULL);
-    ok_eq_str(buf_cstr(&b), "http://h/oai?key=1&verb=ListRecords&metadataPrefix=arXivRaw"
-                            "&set=physics%3Ahep-th",
+    ok_eq_str(buf_cstr(&b),
+              "http://h/oai?key=1&verb=ListRecords&metadataPrefix=arXivRaw"
+              "&set=physics%3Ahep-th",
               "base with a query; set encoded");
     buf_cleanup(&b);
 
