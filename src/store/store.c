@@ -273,10 +273,10 @@ static int make_parent_dirs(struct store *s, const char *path)
     return rc;
 }
 
-static int exec_sql(struct store *s, const char *sql)
+static int exec_sql(struct store *s, const char *sql, const char *what)
 {
     int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? 0 : store_fail_db(s, rc, sql);
+    return rc == SQLITE_OK ? 0 : store_fail_db(s, rc, what);
 }
 
 int store_open_err(const char *path, int readonly, struct store **out /* OUT */, char *why,
@@ -310,9 +310,10 @@ int store_open_err(const char *path, int readonly, struct store **out /* OUT */,
         sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
         /* The first read of the file: a non-database fails here (NOTADB). */
         rc = exec_sql(s, "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;"
-                         " PRAGMA temp_store = MEMORY");
+                         " PRAGMA temp_store = MEMORY", "not a paperboy database");
         if (rc == 0 && !readonly)
-            rc = exec_sql(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL");
+            rc = exec_sql(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL",
+                          "setting up the journal");
     }
     if (rc == 0)
         rc = readonly ? store_schema_check(s) : store_schema_migrate(s);
