@@ -115,10 +115,8 @@ int cmd_harvest(int argc, char **argv)
             res.pages, res.records, res.deleted, res.stats.added, res.stats.updated,
             res.stats.unchanged, res.stats.failed, res.retries, dt);
     if (rc) {
-        fprintf(stderr,
-                "paperboy harvest: stopped: %s; %ld pages were stored, and running "
-                "again resumes where it stopped\n",
-                err_str(rc), res.pages);
+        fprintf(stderr, "paperboy harvest: stopped: %s; %ld pages stored%s\n", err_str(rc),
+                res.pages, res.pages ? ", and running again resumes where it stopped" : "");
         return 1;
     }
     return res.stats.failed ? 1 : 0;

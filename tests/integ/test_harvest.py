@@ -173,6 +173,17 @@ try:
     t.eq(count(db), 8, "8 papers stored")
     if not HAVE_SHOW:
         t.eq(paper_ids(db), ALL, "each live record stored exactly once")
+        con = sqlite3.connect(db)
+        try:
+            vs = con.execute("SELECT v.num, v.date FROM paper_versions v JOIN papers p "
+                             "ON v.paper = p.id WHERE p.arxiv_id = '2401.00002' "
+                             "ORDER BY v.num").fetchall()
+        except sqlite3.Error as e:
+            vs = [str(e)]
+        finally:
+            con.close()
+        t.ok(len(vs) == 3 and all(isinstance(v, tuple) and v[1] for v in vs),
+             "arXivRaw versions with their dates stored", vs)
     else:
         got = [show(db, i) for i in ALL]
         t.ok(all(p is not None for p in got), "each live record can be shown")
