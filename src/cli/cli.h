@@ -56,5 +56,6 @@ int cmd_ingest(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_harvest(int argc, char **argv);
 
 #endif

@@ -27,6 +27,7 @@ static const struct command commands[] = {
     {"show", cmd_show, "print one paper"},
     {"list", cmd_list, "list the papers of a day, week or month"},
     {"stats", cmd_stats, "papers by category and by month"},
+    {"harvest", cmd_harvest, "harvest arXiv metadata over OAI-PMH into the store"},
     {"version", cmd_version, "print the version"},
 };
 
