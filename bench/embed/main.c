@@ -5,6 +5,7 @@
  * reference PyTorch implementation on the same texts.
  *
  *   build/bench/embed [--model DIR] [--texts FILE] [--n N] [--peak-n N]
+ *   build/bench/embed --vec N [--dir DIR]
  *
  * FILE holds one text per line (title + " " + abstract); without it, the
  * bench makes synthetic abstract-length texts. Peak: cblas_sgemm on two
@@ -12,11 +13,18 @@
  * on one. Encoder FLOPs are counted by encoder_flops() (matrix products
  * only: 2 per multiply-add) over the actual token counts.
  *
+ * --vec N: the vector search instead: N synthetic unit vectors (384-d,
+ * around N/50 random centres, so neighbourhoods exist as in real
+ * embeddings) written to DIR (default build/bench-embed/vec), then 50
+ * queries (new draws around the same centres): ms per query and recall@10
+ * vs exact for the exact, int8 and bit searches.
+ *
  * Modes: "own" = our pthreads over rows / attention pairs with
  * single-threaded OpenBLAS; "blas" = one caller thread, OpenBLAS threaded;
  * "1core" = everything on one thread.
  */
 #include <cblas.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +32,7 @@
 #include <unistd.h>
 
 #include "embed/encoder.h"
+#include "embed/vecstore.h"
 #include "embed/wordpiece.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
@@ -178,8 +187,101 @@ static void query_latency(struct encoder *enc, const char *q, size_t *ntok, doub
     *cpu_ms = cs[20] * 1e3;
 }
 
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+
+static float nrand(void)
+{
+    double u, v;
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    u = (double)(rng >> 11) / 9007199254740992.0 + 1e-12;
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    v = (double)(rng >> 11) / 9007199254740992.0;
+    return (float)(sqrt(-2 * log(u)) * cos(6.283185307179586 * v));
+}
+
+static void around(const float *c, float *v)
+{
+    double s = 0;
+    for (int j = 0; j < ENCODER_DIM; j++) {
+        v[j] = c[j] + 1.0f * nrand() / sqrtf(ENCODER_DIM);
+        s += (double)v[j] * v[j];
+    }
+    for (int j = 0; j < ENCODER_DIM; j++)
+        v[j] /= (float)sqrt(s);
+}
+
+static int vec_bench(size_t n, const char *dir)
+{
+    char err[512];
+    size_t nc = n / 50 ? n / 50 : 1;
+    float *cent = xmalloc(nc * ENCODER_DIM * sizeof(float)), v[ENCODER_DIM];
+    for (size_t i = 0; i < nc * ENCODER_DIM; i++)
+        cent[i] = nrand();
+    struct vecstore *vs;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/bench.f32", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/bench.i8", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/bench.b1", dir);
+    unlink(path);
+    double t0 = time_mono();
+    if (vecstore_open(dir, "bench", ENCODER_DIM, 1, 0, &vs, err, sizeof err) != 0) {
+        fprintf(stderr, "bench: %s\n", err);
+        return 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        around(cent + (i % nc) * ENCODER_DIM, v);
+        vecstore_add(vs, (int64_t)i + 1, i, v);
+    }
+    vecstore_close(vs);
+    printf("vec bench: %zu vectors written in %.1f s\n", n, time_mono() - t0);
+    if (vecstore_open(dir, "bench", ENCODER_DIM, 0, 0, &vs, err, sizeof err) != 0) {
+        fprintf(stderr, "bench: %s\n", err);
+        return 1;
+    }
+    enum { NQ = 50, K = 10 };
+    float *q = xmalloc(NQ * ENCODER_DIM * sizeof(float));
+    for (int i = 0; i < NQ; i++)
+        around(cent + ((size_t)i * 7919 % nc) * ENCODER_DIM, q + i * ENCODER_DIM);
+    struct vechit ex[NQ][K], h[K];
+    size_t nh;
+    static const char *const names[] = {"exact", "int8", "bit"};
+    for (int m = 0; m < 3; m++) {
+        for (int threads = 1; threads <= 2; threads++) {
+            struct vecsearch_opts o = {(enum vecsearch_mode)m, 0, threads};
+            size_t hit = 0;
+            vecstore_search(vs, q, K, -1, &o, h, &nh); /* warm the page cache */
+            double c0 = cpu_s(), w0 = time_mono();
+            for (int i = 0; i < NQ; i++) {
+                vecstore_search(vs, q + i * ENCODER_DIM, K, -1, &o, m ? h : ex[i], &nh);
+                for (size_t a = 0; m && a < nh; a++)
+                    for (size_t b = 0; b < K; b++)
+                        hit += h[a].rowid == ex[i][b].rowid;
+            }
+            double wall = (time_mono() - w0) / NQ * 1e3, cpu = (cpu_s() - c0) / NQ * 1e3;
+            printf("vec n=%zu mode=%-5s threads=%d: %7.2f ms/query wall, %7.2f CPU-ms; "
+                   "recall@10 vs exact %s%.4f\n",
+                   n, names[m], threads, wall, cpu, m ? "" : "(itself) ",
+                   m ? (double)hit / (NQ * K) : 1.0);
+        }
+    }
+    vecstore_close(vs);
+    free(q);
+    free(cent);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--vec") == 0) {
+            const char *dir = "build/bench-embed/vec";
+            for (int j = 1; j + 1 < argc; j++)
+                if (strcmp(argv[j], "--dir") == 0)
+                    dir = argv[j + 1];
+            return vec_bench((size_t)atol(argv[i + 1]), dir);
+        }
     const char *model = "data/models/" ENCODER_MODEL_NAME, *texts_path = NULL;
     size_t n = 64;
     int peak_n = 2048;

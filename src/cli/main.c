@@ -28,6 +28,8 @@ static const struct command commands[] = {
     {"list", cmd_list, "list the papers of a day, week or month"},
     {"stats", cmd_stats, "papers by category and by month"},
     {"harvest", cmd_harvest, "harvest arXiv metadata over OAI-PMH into the store"},
+    {"embed", cmd_embed, "compute paper vectors for semantic search (needs `make model`)"},
+    {"similar", cmd_similar, "papers nearest to a paper by meaning"},
     {"version", cmd_version, "print the version"},
 };
 
