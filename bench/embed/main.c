@@ -38,12 +38,12 @@
 #include "util/timeutil.h"
 
 static const char *const words[] = {
-    "we",        "propose",   "a",         "novel",     "method",      "for",      "learning",
-    "graph",     "neural",    "networks",  "with",      "attention",   "and",      "show",
-    "that",      "it",        "improves",  "accuracy",  "on",          "several",  "benchmarks",
-    "the",       "model",     "is",        "trained",   "using",       "stochastic", "gradient",
-    "descent",   "results",   "indicate",  "robustness", "to",         "noise",    "in",
-    "molecular", "property",  "prediction", "tasks",    "furthermore", "analysis", "reveals"};
+    "we",        "propose",  "a",          "novel",      "method",      "for",        "learning",
+    "graph",     "neural",   "networks",   "with",       "attention",   "and",        "show",
+    "that",      "it",       "improves",   "accuracy",   "on",          "several",    "benchmarks",
+    "the",       "model",    "is",         "trained",    "using",       "stochastic", "gradient",
+    "descent",   "results",  "indicate",   "robustness", "to",          "noise",      "in",
+    "molecular", "property", "prediction", "tasks",      "furthermore", "analysis",   "reveals"};
 
 /* CPU seconds used by the whole process (all threads): on a shared
  * machine this, unlike wall time, does not count time others ran. */
@@ -108,8 +108,7 @@ static struct peak peak_gflops(int n, int threads)
     double best = 1e30, bestc = 1e30;
     for (int r = 0; r < 4; r++) {
         double t0 = time_mono(), c0 = cpu_s();
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.f, a, n, b, n, 0.f, c,
-                    n);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.f, a, n, b, n, 0.f, c, n);
         double dt = time_mono() - t0, dc = cpu_s() - c0;
         if (r > 0 && dt < best) /* the first run warms up */
             best = dt;
@@ -125,7 +124,7 @@ static struct peak peak_gflops(int n, int threads)
 }
 
 struct result {
-    double per_s, gflops;         /* per wall second */
+    double per_s, gflops;           /* per wall second */
     double cpu_per_abs, gflops_cpu; /* CPU seconds per abstract, GFLOP per CPU second */
 };
 
@@ -337,10 +336,10 @@ int main(int argc, char **argv)
         }
         size_t ntok;
         double wms, cms;
-        query_latency(enc, "graph neural networks for protein structure prediction tasks", &ntok, &wms,
-                      &cms);
-        printf("mode=%-5s query latency (%zu tokens): %.2f ms (CPU %.2f ms)\n", modes[m].name,
-               ntok, wms, cms);
+        query_latency(enc, "graph neural networks for protein structure prediction tasks", &ntok,
+                      &wms, &cms);
+        printf("mode=%-5s query latency (%zu tokens): %.2f ms (CPU %.2f ms)\n", modes[m].name, ntok,
+               wms, cms);
         encoder_close(enc);
     }
     for (size_t i = 0; i < n; i++)

@@ -92,12 +92,12 @@ struct run {
     struct encoder *enc;
     struct vecstore *vs;
     const struct plan *pl;
-    size_t next;          /* index into pl->rows */
+    size_t next; /* index into pl->rows */
     size_t batch;
     char **texts;
     size_t *lens;
     int64_t *rowids;
-    size_t nb;            /* texts queued */
+    size_t nb; /* texts queued */
     float *out;
     size_t done;
     double t0, last_draw;
@@ -224,8 +224,7 @@ int cmd_embed(int argc, char **argv)
     pl.vs = vs;
     rc = store_paper_each(s, 0, plan_fn, &pl);
     if (rc) {
-        fprintf(stderr, "paperboy embed: reading papers: %s: %s\n", err_str(rc),
-                store_errmsg(s));
+        fprintf(stderr, "paperboy embed: reading papers: %s: %s\n", err_str(rc), store_errmsg(s));
         goto out;
     }
     if (pl.n == 0) {

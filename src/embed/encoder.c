@@ -45,11 +45,11 @@
 #define LN_EPS 1e-12f
 
 struct layer {
-    float *wqkv, *bqkv;           /* owned: [1152, 384], [1152] */
-    const float *wo, *bo;         /* attention output dense */
+    float *wqkv, *bqkv;   /* owned: [1152, 384], [1152] */
+    const float *wo, *bo; /* attention output dense */
     const float *ln1_g, *ln1_b;
-    const float *wi, *bi;         /* intermediate [1536, 384] */
-    const float *wo2, *bo2;       /* output [384, 1536] */
+    const float *wi, *bi;   /* intermediate [1536, 384] */
+    const float *wo2, *bo2; /* output [384, 1536] */
     const float *ln2_g, *ln2_b;
 };
 
@@ -61,8 +61,8 @@ struct encoder {
     int threads;
 };
 
-static int get(struct safetensors *st, const char *name, int64_t d0, int64_t d1,
-               const float **p, char *err, size_t errlen)
+static int get(struct safetensors *st, const char *name, int64_t d0, int64_t d1, const float **p,
+               char *err, size_t errlen)
 {
     int64_t shape[2] = {d0, d1};
     return safetensors_get_f32(st, name, shape, d1 ? 2 : 1, p, err, errlen);
@@ -114,11 +114,10 @@ int encoder_open(const char *model_dir, const struct encoder_opts *opts, struct 
     if (rc == 0)
         rc = get(st, "embeddings.word_embeddings.weight", VOCAB, D, &enc->word, why, sizeof why);
     if (rc == 0)
-        rc = get(st, "embeddings.position_embeddings.weight", MAXPOS, D, &enc->pos, why,
-                 sizeof why);
+        rc =
+            get(st, "embeddings.position_embeddings.weight", MAXPOS, D, &enc->pos, why, sizeof why);
     if (rc == 0)
-        rc = get(st, "embeddings.token_type_embeddings.weight", 2, D, &enc->type, why,
-                 sizeof why);
+        rc = get(st, "embeddings.token_type_embeddings.weight", 2, D, &enc->type, why, sizeof why);
     if (rc == 0)
         rc = get(st, "embeddings.LayerNorm.weight", D, 0, &enc->eln_g, why, sizeof why);
     if (rc == 0)
@@ -215,9 +214,9 @@ struct pass {
     const struct encoder *enc;
     size_t n_seq, T;
     const int32_t *const *ids;
-    const size_t *len;      /* per sequence */
-    const size_t *start;    /* first row of each sequence */
-    const size_t *order;    /* sequences by descending length */
+    const size_t *len;   /* per sequence */
+    const size_t *start; /* first row of each sequence */
+    const size_t *order; /* sequences by descending length */
     float *x, *qkv, *ctx, *h, *res, *scores;
     int nthreads;
     pthread_barrier_t bar;
@@ -241,8 +240,8 @@ static void dense(const float *a, size_t m, size_t k, const float *w, size_t nou
         kern_gemm_small(a, m, k, w, nout, y);
         return;
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)nout, (int)k, 1.0f, a,
-                (int)k, w, (int)k, 1.0f, y, (int)nout);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)nout, (int)k, 1.0f, a, (int)k,
+                w, (int)k, 1.0f, y, (int)nout);
 }
 
 static void fill_bias(float *y, size_t m, const float *b, size_t n)
@@ -264,8 +263,8 @@ static void attention(struct pass *p, const struct layer *ly, float *scores, int
         size_t L = p->len[s], r0 = p->start[s];
         const float *q = p->qkv + r0 * 3 * D + h * HD;
         const float *k = q + D, *v = q + 2 * D;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)L, (int)L, HD, scale, q, 3 * D,
-                    k, 3 * D, 0.0f, scores, (int)L);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)L, (int)L, HD, scale, q, 3 * D, k,
+                    3 * D, 0.0f, scores, (int)L);
         for (size_t i = 0; i < L; i++)
             kern_softmax(scores + i * L, L);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)L, HD, (int)L, 1.0f, scores,
@@ -327,8 +326,8 @@ static void *run_worker(void *arg)
     return NULL;
 }
 
-int encoder_embed_ids(struct encoder *enc, const int32_t *const *ids, const size_t *n_ids,
-                      size_t n, float *out)
+int encoder_embed_ids(struct encoder *enc, const int32_t *const *ids, const size_t *n_ids, size_t n,
+                      float *out)
 {
     if (n == 0)
         return 0;
@@ -444,8 +443,8 @@ int encoder_embed(struct encoder *enc, const char *const *texts, const size_t *l
     for (size_t i = 0; i < n; i++) {
         ids[i] = xmalloc(ENCODER_MAX_TOKENS * sizeof **ids);
         if (rc == 0)
-            rc = wordpiece_encode(enc->wp, texts[i], lens[i], ENCODER_MAX_TOKENS, ids[i],
-                                  &n_ids[i]);
+            rc =
+                wordpiece_encode(enc->wp, texts[i], lens[i], ENCODER_MAX_TOKENS, ids[i], &n_ids[i]);
     }
     if (rc == 0)
         rc = encoder_embed_ids(enc, (const int32_t *const *)ids, n_ids, n, out);

@@ -60,8 +60,8 @@ int encoder_embed(struct encoder *enc, const char *const *texts, const size_t *l
 
 /* Embeds n already tokenized sequences (ids[i] has n_ids[i] ids, [CLS] and
  * [SEP] included, 1 <= n_ids[i] <= 512). ERR_INVALID on a bad length or id. */
-int encoder_embed_ids(struct encoder *enc, const int32_t *const *ids, const size_t *n_ids,
-                      size_t n, float *out /* OUT */);
+int encoder_embed_ids(struct encoder *enc, const int32_t *const *ids, const size_t *n_ids, size_t n,
+                      float *out /* OUT */);
 
 /* Floating-point operations of one forward pass over sequences of these
  * lengths (multiply-add = 2), counting the matrix products only. */

@@ -179,8 +179,8 @@ AVX2 static int32_t dot_i8_avx2(const int8_t *a, const int8_t *b, size_t n)
     return r;
 }
 
-AVX2 static void gemm_small_avx2(const float *x, size_t m, size_t k, const float *w,
-                                 size_t nout, float *y)
+AVX2 static void gemm_small_avx2(const float *x, size_t m, size_t k, const float *w, size_t nout,
+                                 float *y)
 {
     size_t n = 0;
     for (; n + 4 <= nout; n += 4) {

@@ -34,8 +34,8 @@ struct safetensors {
     size_t data_len;
     struct safetensors_tensor *t;
     size_t n;
-    char *names;               /* all names, NUL-separated */
-    float **conv;              /* F32 copies made by safetensors_get_f32 */
+    char *names;  /* all names, NUL-separated */
+    float **conv; /* F32 copies made by safetensors_get_f32 */
     size_t n_conv;
 };
 
@@ -56,9 +56,9 @@ static const struct {
     enum safetensors_dtype d;
     size_t size;
 } dtypes[] = {
-    {"F32", SAFETENSORS_F32, 4}, {"F16", SAFETENSORS_F16, 2},   {"BF16", SAFETENSORS_BF16, 2},
-    {"F64", SAFETENSORS_F64, 8}, {"I64", SAFETENSORS_I64, 8},   {"I32", SAFETENSORS_I32, 4},
-    {"I16", SAFETENSORS_I16, 2}, {"I8", SAFETENSORS_I8, 1},     {"U8", SAFETENSORS_U8, 1},
+    {"F32", SAFETENSORS_F32, 4},   {"F16", SAFETENSORS_F16, 2}, {"BF16", SAFETENSORS_BF16, 2},
+    {"F64", SAFETENSORS_F64, 8},   {"I64", SAFETENSORS_I64, 8}, {"I32", SAFETENSORS_I32, 4},
+    {"I16", SAFETENSORS_I16, 2},   {"I8", SAFETENSORS_I8, 1},   {"U8", SAFETENSORS_U8, 1},
     {"BOOL", SAFETENSORS_BOOL, 1},
 };
 
@@ -316,8 +316,8 @@ static int parse_image(struct safetensors *st, char *err, size_t errlen)
     for (int i = 7; i >= 0; i--)
         hlen = (hlen << 8) | st->base[i];
     if (hlen > SAFETENSORS_MAX_HEADER) {
-        seterr(err, errlen, "header length %llu is over the %u-byte cap",
-               (unsigned long long)hlen, SAFETENSORS_MAX_HEADER);
+        seterr(err, errlen, "header length %llu is over the %u-byte cap", (unsigned long long)hlen,
+               SAFETENSORS_MAX_HEADER);
         return ERR_TOO_LARGE;
     }
     if (hlen > st->size - 8) {
@@ -390,10 +390,9 @@ static int parse_image(struct safetensors *st, char *err, size_t errlen)
                 return ERR_TRUNCATED;
             }
             if (off[1] - off[0] != bytes) {
-                seterr(err, errlen,
-                       "tensor %s: %llu data bytes but dtype %s x shape needs %llu", name,
-                       (unsigned long long)(off[1] - off[0]), safetensors_dtype_name(t->dtype),
-                       (unsigned long long)bytes);
+                seterr(err, errlen, "tensor %s: %llu data bytes but dtype %s x shape needs %llu",
+                       name, (unsigned long long)(off[1] - off[0]),
+                       safetensors_dtype_name(t->dtype), (unsigned long long)bytes);
                 return ERR_CORRUPT;
             }
             t->data = st->data + off[0];
@@ -425,8 +424,7 @@ tail:
     return rc;
 }
 
-int safetensors_parse(const void *p, size_t len, struct safetensors **out, char *err,
-                      size_t errlen)
+int safetensors_parse(const void *p, size_t len, struct safetensors **out, char *err, size_t errlen)
 {
     struct safetensors *st = xcalloc(1, sizeof *st);
     st->base = p;
@@ -535,8 +533,8 @@ static float half_to_float(uint16_t h)
     return f;
 }
 
-int safetensors_get_f32(struct safetensors *st, const char *name, const int64_t *shape,
-                        size_t ndim, const float **data, char *err, size_t errlen)
+int safetensors_get_f32(struct safetensors *st, const char *name, const int64_t *shape, size_t ndim,
+                        const float **data, char *err, size_t errlen)
 {
     const struct safetensors_tensor *t = safetensors_find(st, name);
     if (!t) {

@@ -45,11 +45,11 @@ enum safetensors_dtype {
 /* One tensor as the header describes it. Pointers are owned by the struct
  * safetensors they came from and live until safetensors_close(). */
 struct safetensors_tensor {
-    const char *name;            /* NUL-terminated */
+    const char *name; /* NUL-terminated */
     enum safetensors_dtype dtype;
     size_t ndim;
     int64_t shape[SAFETENSORS_MAX_DIMS];
-    const void *data;            /* points into the mapping */
+    const void *data; /* points into the mapping */
     size_t nbytes;
 };
 
@@ -82,8 +82,8 @@ const struct safetensors_tensor *safetensors_find(const struct safetensors *st, 
  * values (into the mapping, or a converted copy owned by st) to *data.
  * ERR_NOT_FOUND when the tensor is missing, ERR_CORRUPT when its shape or
  * dtype differs; err then says which tensor and what was expected vs found. */
-int safetensors_get_f32(struct safetensors *st, const char *name, const int64_t *shape,
-                        size_t ndim, const float **data /* OUT */, char *err, size_t errlen);
+int safetensors_get_f32(struct safetensors *st, const char *name, const int64_t *shape, size_t ndim,
+                        const float **data /* OUT */, char *err, size_t errlen);
 
 /* The dtype's name as the format spells it ("F32"). */
 const char *safetensors_dtype_name(enum safetensors_dtype d);

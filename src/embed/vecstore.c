@@ -34,11 +34,11 @@ static const char *const kind_magic[NKIND] = {"PBVECF32", "PBVECI8", "PBVECB1"};
 
 struct vfile {
     int fd;
-    FILE *app;                 /* appender (writable only) */
-    const unsigned char *map;  /* header + committed records, or NULL */
+    FILE *app;                /* appender (writable only) */
+    const unsigned char *map; /* header + committed records, or NULL */
     size_t map_len;
     uint64_t count, checksum, source;
-    int usable;                /* matches the .f32 (quantized kinds) */
+    int usable; /* matches the .f32 (quantized kinds) */
     char path[4200];
 };
 
@@ -47,14 +47,14 @@ struct vecstore {
     char model[64];
     int writable;
     struct vfile f[NKIND];
-    size_t rec[NKIND];         /* record sizes */
-    uint64_t n;                /* committed .f32 records at open */
-    uint64_t pending;          /* appended since open, not yet committed */
-    uint64_t committed;        /* committed records in the files (>= n) */
-    uint64_t run_checksum;     /* .f32 checksum including pending */
-    uint8_t *dead;             /* n flags */
+    size_t rec[NKIND];     /* record sizes */
+    uint64_t n;            /* committed .f32 records at open */
+    uint64_t pending;      /* appended since open, not yet committed */
+    uint64_t committed;    /* committed records in the files (>= n) */
+    uint64_t run_checksum; /* .f32 checksum including pending */
+    uint8_t *dead;         /* n flags */
     size_t live;
-    int64_t *slot_row;         /* rowid hash table: rowid -> newest index */
+    int64_t *slot_row; /* rowid hash table: rowid -> newest index */
     uint32_t *slot_idx;
     size_t n_slots;
 };
@@ -160,8 +160,10 @@ static int read_header(struct vecstore *vs, int kind, char *err, size_t errlen)
     memcpy(model, h + 32, 64);
     model[64] = '\0';
     if (strcmp(model, vs->model) != 0 || get_u32(h + 12) != vs->dim) {
-        snprintf(err, errlen, "%s: holds model %s dim %u, expected %s dim %zu (model changed: "
-                 "remove it to re-embed)", f->path, model, get_u32(h + 12), vs->model, vs->dim);
+        snprintf(err, errlen,
+                 "%s: holds model %s dim %u, expected %s dim %zu (model changed: "
+                 "remove it to re-embed)",
+                 f->path, model, get_u32(h + 12), vs->model, vs->dim);
         return ERR_CORRUPT;
     }
     f->count = get_u64(h + 16);
@@ -172,8 +174,8 @@ static int read_header(struct vecstore *vs, int kind, char *err, size_t errlen)
         return ERR_IO;
     uint64_t need = VECSTORE_HEADER + f->count * vs->rec[kind];
     if ((uint64_t)sb.st_size < need) {
-        snprintf(err, errlen, "%s: %llu records in the header but the file is %lld bytes",
-                 f->path, (unsigned long long)f->count, (long long)sb.st_size);
+        snprintf(err, errlen, "%s: %llu records in the header but the file is %lld bytes", f->path,
+                 (unsigned long long)f->count, (long long)sb.st_size);
         return ERR_TRUNCATED;
     }
     /* A crash between append and commit leaves records past count. */
@@ -360,8 +362,7 @@ int vecstore_open(const char *dir, const char *model, size_t dim, int writable, 
         f->fd = open(f->path, (writable ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0644);
         if (f->fd < 0) {
             if (k == K_F32) {
-                snprintf(err, errlen, "no vectors for %s in %s (run `paperboy embed`)", model,
-                         dir);
+                snprintf(err, errlen, "no vectors for %s in %s (run `paperboy embed`)", model, dir);
                 rc = errno == ENOENT ? ERR_NOT_FOUND : ERR_IO;
             }
             continue; /* a missing quantized copy only disables its mode */
@@ -369,8 +370,8 @@ int vecstore_open(const char *dir, const char *model, size_t dim, int writable, 
         struct stat sb;
         if (fstat(f->fd, &sb) == 0 && sb.st_size == 0 && writable) {
             unsigned char h[VECSTORE_HEADER];
-            header_make(vs, k, 0, k == K_F32 ? CHECKSUM_SEED : 0,
-                        k == K_F32 ? 0 : CHECKSUM_SEED, h);
+            header_make(vs, k, 0, k == K_F32 ? CHECKSUM_SEED : 0, k == K_F32 ? 0 : CHECKSUM_SEED,
+                        h);
             rc = write_all(f->fd, h, sizeof h, 0);
             if (rc)
                 break;
@@ -417,8 +418,8 @@ int vecstore_open(const char *dir, const char *model, size_t dim, int writable, 
             for (int k = 0; k < NKIND && rc == 0; k++) {
                 vs->f[k].app = fdopen(dup(vs->f[k].fd), "r+b");
                 if (!vs->f[k].app ||
-                    fseeko(vs->f[k].app,
-                           (off_t)(VECSTORE_HEADER + vs->n * vs->rec[k]), SEEK_SET) != 0)
+                    fseeko(vs->f[k].app, (off_t)(VECSTORE_HEADER + vs->n * vs->rec[k]), SEEK_SET) !=
+                        0)
                     rc = ERR_IO;
             }
         }
@@ -600,8 +601,8 @@ struct scan {
     const float *q;
     const int8_t *q8;
     const uint64_t *qb;
-    struct topk top;       /* exact / int8 */
-    uint16_t *dist;        /* bit: distances for [lo, hi) */
+    struct topk top; /* exact / int8 */
+    uint16_t *dist;  /* bit: distances for [lo, hi) */
 };
 
 static void *scan_run(void *arg)
@@ -614,8 +615,8 @@ static void *scan_run(void *arg)
          * was asked for): testing it here would read the .f32 records. */
         int skip = vs->dead[i];
         if (s->mode == VECSEARCH_BIT) {
-            const uint64_t *b = (const uint64_t *)(vs->f[K_B1].map + VECSTORE_HEADER +
-                                                   i * vs->rec[K_B1]);
+            const uint64_t *b =
+                (const uint64_t *)(vs->f[K_B1].map + VECSTORE_HEADER + i * vs->rec[K_B1]);
             s->dist[i - s->lo] = skip ? UINT16_MAX : (uint16_t)kern_hamming(s->qb, b, dim / 64);
             continue;
         }

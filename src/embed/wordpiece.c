@@ -27,12 +27,12 @@
 #include "util/mem.h"
 
 struct wordpiece {
-    char *text;      /* the vocabulary, lines NUL-terminated */
-    char **tok;      /* n entries */
+    char *text; /* the vocabulary, lines NUL-terminated */
+    char **tok; /* n entries */
     size_t n;
-    int32_t *slots;  /* hash table of ids, -1 = empty */
-    size_t n_slots;  /* power of two */
-    size_t max_len;  /* longest token in bytes */
+    int32_t *slots; /* hash table of ids, -1 = empty */
+    size_t n_slots; /* power of two */
+    size_t max_len; /* longest token in bytes */
     int32_t cls, sep, unk, pad, mask;
 };
 
@@ -173,17 +173,17 @@ static const struct {
     int32_t lo, hi;
     enum cp_class cls;
 } cp_overrides[] = {
-    {0x61D, 0x61D, CP_LETTER}, {0x7FD, 0x7FD, CP_LETTER}, {0x890, 0x891, CP_LETTER},
-    {0x898, 0x89F, CP_LETTER}, {0x8CA, 0x8E2, CP_LETTER}, {0x9FD, 0x9FE, CP_LETTER},
-    {0xA76, 0xA76, CP_LETTER}, {0xAFA, 0xAFF, CP_LETTER}, {0xB55, 0xB55, CP_LETTER},
-    {0xC04, 0xC04, CP_LETTER}, {0xC3C, 0xC3C, CP_LETTER}, {0xC77, 0xC77, CP_LETTER},
-    {0xC84, 0xC84, CP_LETTER}, {0xD00, 0xD00, CP_LETTER}, {0xD3B, 0xD3C, CP_LETTER},
-    {0xD81, 0xD81, CP_LETTER}, {0xEBA, 0xEBA, CP_LETTER}, {0xECE, 0xECE, CP_LETTER},
-    {0x166D, 0x166D, CP_PUNCT}, {0x1734, 0x1734, CP_MARK}, {0x180F, 0x180F, CP_LETTER},
-    {0x1885, 0x1886, CP_LETTER}, {0x1ABF, 0x1ACE, CP_LETTER}, {0x1B7D, 0x1B7E, CP_LETTER},
-    {0x1DF6, 0x1DFB, CP_LETTER}, {0x2E43, 0x2E4F, CP_LETTER}, {0x2E52, 0x2E5D, CP_LETTER},
-    {0xA82C, 0xA82C, CP_LETTER}, {0xA8C5, 0xA8C5, CP_LETTER}, {0xA8FF, 0xA8FF, CP_LETTER},
-    {0xA9BD, 0xA9BD, CP_LETTER}, {0x10D24, 0x10D27, CP_LETTER}, {0x10EAB, 0x10EAD, CP_LETTER},
+    {0x61D, 0x61D, CP_LETTER},     {0x7FD, 0x7FD, CP_LETTER},     {0x890, 0x891, CP_LETTER},
+    {0x898, 0x89F, CP_LETTER},     {0x8CA, 0x8E2, CP_LETTER},     {0x9FD, 0x9FE, CP_LETTER},
+    {0xA76, 0xA76, CP_LETTER},     {0xAFA, 0xAFF, CP_LETTER},     {0xB55, 0xB55, CP_LETTER},
+    {0xC04, 0xC04, CP_LETTER},     {0xC3C, 0xC3C, CP_LETTER},     {0xC77, 0xC77, CP_LETTER},
+    {0xC84, 0xC84, CP_LETTER},     {0xD00, 0xD00, CP_LETTER},     {0xD3B, 0xD3C, CP_LETTER},
+    {0xD81, 0xD81, CP_LETTER},     {0xEBA, 0xEBA, CP_LETTER},     {0xECE, 0xECE, CP_LETTER},
+    {0x166D, 0x166D, CP_PUNCT},    {0x1734, 0x1734, CP_MARK},     {0x180F, 0x180F, CP_LETTER},
+    {0x1885, 0x1886, CP_LETTER},   {0x1ABF, 0x1ACE, CP_LETTER},   {0x1B7D, 0x1B7E, CP_LETTER},
+    {0x1DF6, 0x1DFB, CP_LETTER},   {0x2E43, 0x2E4F, CP_LETTER},   {0x2E52, 0x2E5D, CP_LETTER},
+    {0xA82C, 0xA82C, CP_LETTER},   {0xA8C5, 0xA8C5, CP_LETTER},   {0xA8FF, 0xA8FF, CP_LETTER},
+    {0xA9BD, 0xA9BD, CP_LETTER},   {0x10D24, 0x10D27, CP_LETTER}, {0x10EAB, 0x10EAD, CP_LETTER},
     {0x10EFD, 0x10EFF, CP_LETTER}, {0x10F46, 0x10F50, CP_LETTER}, {0x10F55, 0x10F59, CP_LETTER},
     {0x10F82, 0x10F89, CP_LETTER}, {0x11070, 0x11070, CP_LETTER}, {0x11073, 0x11074, CP_LETTER},
     {0x110C2, 0x110C2, CP_LETTER}, {0x110CD, 0x110CD, CP_LETTER}, {0x111C9, 0x111C9, CP_PUNCT},
@@ -300,10 +300,10 @@ static int is_punct(int32_t c)
 struct enc {
     const struct wordpiece *wp;
     int32_t *ids;
-    size_t n, cap;        /* cap: room for word pieces (max_tokens - 1) */
+    size_t n, cap; /* cap: room for word pieces (max_tokens - 1) */
     char word[WORD_BYTES + 8];
-    size_t wlen;          /* bytes in word */
-    size_t wchars;        /* code points seen (may exceed 100) */
+    size_t wlen;                                /* bytes in word */
+    size_t wchars;                              /* code points seen (may exceed 100) */
     uint16_t off[WORDPIECE_MAX_WORD_CHARS + 1]; /* byte offset of each code point */
     char piece[WORD_BYTES + 8];
 };
@@ -370,8 +370,8 @@ static void add_char(struct enc *e, int32_t c)
  * byte. Returns the byte count. */
 static size_t next_cp(const char *text, size_t len, size_t i, int32_t *c)
 {
-    utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)text + i,
-                                          (utf8proc_ssize_t)(len - i), c);
+    utf8proc_ssize_t k =
+        utf8proc_iterate((const utf8proc_uint8_t *)text + i, (utf8proc_ssize_t)(len - i), c);
     if (k <= 0) {
         *c = 0xFFFD;
         return 1;

@@ -66,8 +66,7 @@ static void test_safetensors(void)
     ok(strstr(err, "tensor a") != NULL, "truncation names the tensor");
     free(p);
     p = image("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,16]}}", 16, &len);
-    ok_eq_int(safetensors_parse(p, len, &st, err, sizeof err), ERR_CORRUPT,
-              "byte count vs shape");
+    ok_eq_int(safetensors_parse(p, len, &st, err, sizeof err), ERR_CORRUPT, "byte count vs shape");
     free(p);
     p = image("{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},}", 16, &len);
     ok_eq_int(safetensors_parse(p, len, &st, err, sizeof err), ERR_PARSE, "trailing comma");

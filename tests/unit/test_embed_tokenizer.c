@@ -52,15 +52,17 @@ static void toy_tests(void)
     ok_eq_str(toks(wp, "unaffablex", 64, b, sizeof b), "[UNK]", "uncoverable word is one [UNK]");
     ok_eq_str(toks(wp, "Café naïve", 64, b, sizeof b), "cafe naive", "accents stripped");
     ok_eq_str(toks(wp, "ab中文", 64, b, sizeof b), "a ##b 中 文", "CJK split");
-    ok_eq_str(toks(wp, "a\x01\xe2\x80\x8b"
-                       "b",
+    ok_eq_str(toks(wp,
+                   "a\x01\xe2\x80\x8b"
+                   "b",
                    64, b, sizeof b),
               "a ##b", "controls and format chars dropped");
     ok_eq_str(toks(wp, "a\xe2\x80\xa8x", 64, b, sizeof b), "a x", "U+2028 separates");
     ok_eq_str(toks(wp, "hello[MASK]world", 64, b, sizeof b), "hello [MASK] world",
               "special token kept whole");
-    ok_eq_str(toks(wp, "a\xff"
-                       "b",
+    ok_eq_str(toks(wp,
+                   "a\xff"
+                   "b",
                    64, b, sizeof b),
               "a ##b", "invalid UTF-8 dropped");
     char longw[300];
@@ -165,8 +167,8 @@ int main(int argc, char **argv)
             printf("#   first difference at %zu: got %d want %d (got %zu ids, want %zu)\n", k,
                    k < n ? ids[k] : -1, k < it->n_ids ? it->ids[k] : -1, n, it->n_ids);
         }
-        legacy_same += it->n_legacy == 0 || (it->n_legacy == n &&
-                                             memcmp(ids, it->legacy, n * sizeof *ids) == 0);
+        legacy_same += it->n_legacy == 0 ||
+                       (it->n_legacy == n && memcmp(ids, it->legacy, n * sizeof *ids) == 0);
     }
     printf("# %zu strings, %zu mismatches vs BertTokenizer; %zu agree with "
            "BertTokenizerLegacy too\n",

@@ -67,8 +67,8 @@ static float *clustered(size_t n, size_t nc, float sigma, const float *centres_i
     return v;
 }
 
-static double recall(struct vecstore *vs, const float *queries, size_t nq,
-                     enum vecsearch_mode mode, size_t cand)
+static double recall(struct vecstore *vs, const float *queries, size_t nq, enum vecsearch_mode mode,
+                     size_t cand)
 {
     size_t hit = 0;
     struct vechit ex[10], ap[10];
@@ -195,8 +195,8 @@ static void test_files(const char *dir)
     free(v);
 }
 
-static void test_recall(const char *dir, const char *name, float *v, size_t n, float *qs,
-                        size_t nq, int bit_must_pass)
+static void test_recall(const char *dir, const char *name, float *v, size_t n, float *qs, size_t nq,
+                        int bit_must_pass)
 {
     struct vecstore *vs = build(dir, v, n);
     if (!ok(vs != NULL, "store built"))
@@ -227,7 +227,8 @@ static void test_recall(const char *dir, const char *name, float *v, size_t n, f
     double rb = recall(vs, qs, nq, VECSEARCH_BIT, 0);
     if (getenv("SWEEP"))
         for (size_t c = 500; c <= n / 2; c *= 2)
-            printf("# bit cand %zu: %.4f  int8 cand %zu: %.4f\n", c, recall(vs, qs, nq, VECSEARCH_BIT, c), c / 25,
+            printf("# bit cand %zu: %.4f  int8 cand %zu: %.4f\n", c,
+                   recall(vs, qs, nq, VECSEARCH_BIT, c), c / 25,
                    recall(vs, qs, nq, VECSEARCH_INT8, c / 25));
     printf("# %s (%zu vectors, %zu queries): recall@10 int8 %.4f, bit %.4f (default "
            "candidates)\n",
