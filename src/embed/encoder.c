@@ -162,6 +162,8 @@ int encoder_open(const char *model_dir, const struct encoder_opts *opts, struct 
     }
     if (rc) {
         snprintf(err, errlen, "%s: %s", path, why);
+        if (rc == ERR_NOT_FOUND) /* a tensor is missing: broken, not absent */
+            rc = ERR_CORRUPT;
         goto out;
     }
     int cpus = online_cpus();

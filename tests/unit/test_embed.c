@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../fixtures/embed/fixture.h"
 #include "embed/kern.h"
@@ -219,9 +220,75 @@ static void test_encoder(void)
     ok(strstr(err, "make model") != NULL, "absent model message says make model");
 }
 
+/* A model folder with a 30522-token vocab.txt and the given header as
+ * model.safetensors (plus ndata data bytes): encoder_open() must refuse it
+ * and say which tensor is wrong. */
+static int fake_model(const char *dir, const char *hdr, size_t ndata, char *err, size_t errlen)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/vocab.txt", dir);
+    FILE *f = fopen(p, "w");
+    fputs("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n", f);
+    for (int i = 5; i < 30522; i++)
+        fprintf(f, "t%d\n", i);
+    fclose(f);
+    size_t len;
+    unsigned char *img = image(hdr, ndata, &len);
+    snprintf(p, sizeof p, "%s/model.safetensors", dir);
+    f = fopen(p, "wb");
+    fwrite(img, 1, len, f);
+    fclose(f);
+    free(img);
+    struct encoder *enc = NULL;
+    int rc = encoder_open(dir, NULL, &enc, err, errlen);
+    encoder_close(enc);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/vocab.txt", dir);
+    unlink(p);
+    return rc;
+}
+
+static void test_bad_models(void)
+{
+    char dir[] = "/tmp/paperboy-model-XXXXXX", err[512];
+    if (!mkdtemp(dir)) {
+        ok(0, "temp dir");
+        return;
+    }
+    int rc = fake_model(dir,
+                        "{\"embeddings.word_embeddings.weight\":{\"dtype\":\"F32\","
+                        "\"shape\":[30522,383],\"data_offsets\":[0,46759704]}}",
+                        46759704, err, sizeof err);
+    ok_eq_int(rc, ERR_CORRUPT, "wrong shape refused");
+    ok(strstr(err, "embeddings.word_embeddings.weight: expected shape [30522, 384], found "
+                   "[30522, 383]") != NULL,
+       "message names the tensor, expected and found shape");
+    printf("#   %s\n", err);
+    rc = fake_model(dir,
+                    "{\"embeddings.word_embeddings.weight\":{\"dtype\":\"F32\","
+                    "\"shape\":[30522,384],\"data_offsets\":[0,46881792]}}",
+                    1000, err, sizeof err);
+    ok_eq_int(rc, ERR_TRUNCATED, "truncated weights refused");
+    ok(strstr(err, "embeddings.word_embeddings.weight") && strstr(err, "truncated"),
+       "message names the tensor and says truncated");
+    printf("#   %s\n", err);
+    rc = fake_model(dir,
+                    "{\"embeddings.word_embeddings.weight\":{\"dtype\":\"I32\","
+                    "\"shape\":[30522,384],\"data_offsets\":[0,46881792]}}",
+                    46881792, err, sizeof err);
+    ok_eq_int(rc, ERR_CORRUPT, "wrong dtype refused");
+    ok(strstr(err, "expected dtype F32") && strstr(err, "found I32"), "message says dtype");
+    rc = fake_model(dir, "{}", 0, err, sizeof err);
+    ok_eq_int(rc, ERR_CORRUPT, "empty weights: a broken model, not an absent one");
+    ok(strstr(err, "embeddings.word_embeddings.weight is missing") != NULL,
+       "message names the missing tensor");
+    rmdir(dir);
+}
+
 int main(void)
 {
     test_safetensors();
+    test_bad_models();
     test_kernels();
     test_encoder();
     return ok_done();
