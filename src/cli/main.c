@@ -24,6 +24,7 @@ static int cmd_version(int argc, char **argv)
 
 static const struct command commands[] = {
     {"version", cmd_version, "print the version"},
+    {"serve", cmd_serve, "serve the web app, JSON API and feeds"},
 };
 
 static void usage(FILE *f)
