@@ -4,10 +4,11 @@
  * Shapes follow Hugging Face's /api/daily_papers where they fit: a daily
  * item is {paper:{id, authors:[{name}], publishedAt, title, summary,
  * upvotes, categories}, publishedAt, title, numComments,
- * submittedBy:{name, fullname} | null}. A paper (/api/papers/{id}) is the
- * paper object with everything the store knows. Errors are
- * {"status":N,"message":"..."} with the same HTTP status. Dates are ISO
- * 8601 UTC ("2024-10-22T17:59:30Z"; a bare day gets T00:00:00Z).
+ * submittedBy:{name, fullname} | null, day}. A paper (/api/papers/{id}) is
+ * the one JSON shape of a paper the project shares (store/paper_json.h,
+ * also `paperboy show --json`). Errors are
+ * {"status":N,"message":"..."} with the same HTTP status. Dates in daily
+ * items are ISO 8601 UTC ("2024-10-22T17:59:30Z"; a bare day gets T00:00:00Z).
  *
  * web_openapi_json is written by hand; tests/integ/test_web.py checks that
  * its paths are exactly the api rows of the route table.
@@ -15,7 +16,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "store/paper_json.h"
 #include "util/err.h"
+#include "util/jsonw.h"
 #include "util/timeutil.h"
 #include "web/web_int.h"
 
@@ -27,15 +30,14 @@ int api_error(struct web_req *r, int status, const char *message)
     r->status = status;
     r->no_cache = 1;
     r->content_type = "application/json; charset=utf-8";
-    int rc = 0;
-    struct json j;
-    json_init(&j, &r->body, &rc);
-    json_obj(&j);
-    json_kint(&j, "status", status);
-    json_kstr(&j, "message", message);
-    json_obj_end(&j);
-    buf_puts(&r->body, &rc, "\n");
-    return rc;
+    struct jsonw j;
+    jsonw_init(&j, &r->body);
+    jsonw_obj_begin(&j);
+    jsonw_kv_int(&j, "status", status);
+    jsonw_kv_str(&j, "message", message);
+    jsonw_obj_end(&j);
+    buf_puts(&r->body, &j.rc, "\n");
+    return j.rc;
 }
 
 int api_not_found(struct web_req *r)
@@ -44,24 +46,24 @@ int api_not_found(struct web_req *r)
 }
 
 /* Writes an ISO 8601 instant from a stored day or instant. */
-static void json_when(struct json *j, const char *when)
+static void json_when(struct jsonw *j, const char *when)
 {
     if (!when) {
-        json_null(j);
+        jsonw_null(j);
         return;
     }
     if (strlen(when) == 10) {
         char t[24];
         snprintf(t, sizeof t, "%sT00:00:00Z", when);
-        json_str(j, t);
+        jsonw_str(j, t);
     } else {
-        json_str(j, when);
+        jsonw_str(j, when);
     }
 }
 
-static void json_categories(struct json *j, const char *cats)
+static void json_categories(struct jsonw *j, const char *cats)
 {
-    json_arr(j);
+    jsonw_arr_begin(j);
     const char *p = cats ? cats : "";
     while (*p) {
         while (*p == ' ')
@@ -70,61 +72,61 @@ static void json_categories(struct json *j, const char *cats)
         while (*p && *p != ' ')
             p++;
         if (p > s)
-            json_strn(j, s, (size_t)(p - s));
+            jsonw_strn(j, s, (size_t)(p - s));
     }
-    json_arr_end(j);
+    jsonw_arr_end(j);
 }
 
-static void json_authors(struct json *j, const struct paper *p)
+static void json_authors(struct jsonw *j, const struct paper *p)
 {
-    json_arr(j);
+    jsonw_arr_begin(j);
     for (size_t i = 0; i < p->n_authors; i++) {
-        json_obj(j);
-        json_kstr(j, "name", p->authors[i].name);
-        json_obj_end(j);
+        jsonw_obj_begin(j);
+        jsonw_kv_str(j, "name", p->authors[i].name);
+        jsonw_obj_end(j);
     }
-    json_arr_end(j);
+    jsonw_arr_end(j);
 }
 
 /* The paper object of a daily item (HF shape, plus categories). */
-static void json_paper_short(struct json *j, const struct paper *p, int upvotes)
+static void json_paper_short(struct jsonw *j, const struct paper *p, int upvotes)
 {
-    json_obj(j);
-    json_kstr(j, "id", p->id);
-    json_key(j, "authors");
+    jsonw_obj_begin(j);
+    jsonw_kv_str(j, "id", p->id);
+    jsonw_key(j, "authors");
     json_authors(j, p);
-    json_key(j, "publishedAt");
+    jsonw_key(j, "publishedAt");
     json_when(j, p->created);
-    json_kstr(j, "title", p->title);
-    json_kstr(j, "summary", p->abstract);
-    json_kint(j, "upvotes", upvotes);
-    json_key(j, "categories");
+    jsonw_kv_str(j, "title", p->title);
+    jsonw_kv_str(j, "summary", p->abstract);
+    jsonw_kv_int(j, "upvotes", upvotes);
+    jsonw_key(j, "categories");
     json_categories(j, p->categories);
-    json_obj_end(j);
+    jsonw_obj_end(j);
 }
 
 /* One Hugging Face-shaped daily item. */
-static void json_daily_item(struct json *j, const struct store_listing *l)
+static void json_daily_item(struct jsonw *j, const struct store_listing *l)
 {
     const struct daily_entry *d = l->daily.paper_id ? &l->daily : NULL;
-    json_obj(j);
-    json_key(j, "paper");
+    jsonw_obj_begin(j);
+    jsonw_key(j, "paper");
     json_paper_short(j, &l->paper, d ? d->upvotes : 0);
-    json_key(j, "publishedAt");
+    jsonw_key(j, "publishedAt");
     json_when(j, d && d->published_at ? d->published_at : web_listing_day(l));
-    json_kstr(j, "title", d && d->title ? d->title : l->paper.title);
-    json_kint(j, "numComments", d ? d->num_comments : 0);
-    json_key(j, "submittedBy");
+    jsonw_kv_str(j, "title", d && d->title ? d->title : l->paper.title);
+    jsonw_kv_int(j, "numComments", d ? d->num_comments : 0);
+    jsonw_key(j, "submittedBy");
     if (d && (d->submitter || d->submitter_name)) {
-        json_obj(j);
-        json_kstr(j, "name", d->submitter);
-        json_kstr(j, "fullname", d->submitter_name ? d->submitter_name : d->submitter);
-        json_obj_end(j);
+        jsonw_obj_begin(j);
+        jsonw_kv_str(j, "name", d->submitter);
+        jsonw_kv_str(j, "fullname", d->submitter_name ? d->submitter_name : d->submitter);
+        jsonw_obj_end(j);
     } else {
-        json_null(j);
+        jsonw_null(j);
     }
-    json_kstr(j, "day", web_listing_day(l));
-    json_obj_end(j);
+    jsonw_kv_str(j, "day", web_listing_day(l));
+    jsonw_obj_end(j);
 }
 
 static int json_begin(struct web_req *r)
@@ -184,15 +186,15 @@ int api_daily(struct web_req *r)
     if (rc)
         return rc;
     json_begin(r);
-    struct json j;
-    json_init(&j, &r->body, &r->wrc);
-    json_arr(&j);
+    struct jsonw j;
+    jsonw_init(&j, &r->body);
+    jsonw_arr_begin(&j);
     for (size_t i = 0; i < l.n; i++)
         json_daily_item(&j, &l.items[i]);
-    json_arr_end(&j);
-    buf_puts(&r->body, &r->wrc, "\n");
+    jsonw_arr_end(&j);
+    buf_puts(&r->body, &j.rc, "\n");
     web_list_free(&l);
-    return 0;
+    return j.rc;
 }
 
 int api_trending(struct web_req *r)
@@ -208,15 +210,15 @@ int api_trending(struct web_req *r)
     if (rc)
         return rc;
     json_begin(r);
-    struct json j;
-    json_init(&j, &r->body, &r->wrc);
-    json_arr(&j);
+    struct jsonw j;
+    jsonw_init(&j, &r->body);
+    jsonw_arr_begin(&j);
     for (size_t i = 0; i < l.n; i++)
         json_daily_item(&j, &l.items[i]);
-    json_arr_end(&j);
-    buf_puts(&r->body, &r->wrc, "\n");
+    jsonw_arr_end(&j);
+    buf_puts(&r->body, &j.rc, "\n");
     web_list_free(&l);
-    return 0;
+    return j.rc;
 }
 
 int api_paper(struct web_req *r)
@@ -243,62 +245,12 @@ int api_paper(struct web_req *r)
         return rc;
     }
     json_begin(r);
-    struct json j;
-    json_init(&j, &r->body, &r->wrc);
-    json_obj(&j);
-    json_kstr(&j, "id", p.id);
-    json_kstr(&j, "title", p.title);
-    json_kstr(&j, "summary", p.abstract);
-    json_key(&j, "authors");
-    json_authors(&j, &p);
-    json_key(&j, "publishedAt");
-    json_when(&j, p.created);
-    json_key(&j, "updatedAt");
-    json_when(&j, p.updated);
-    json_kstr(&j, "primaryCategory", p.primary_category);
-    json_key(&j, "categories");
-    json_categories(&j, p.categories);
-    json_kstr(&j, "comments", p.comments);
-    json_kstr(&j, "journalRef", p.journal_ref);
-    json_kstr(&j, "doi", p.doi);
-    json_kstr(&j, "reportNo", p.report_no);
-    json_kstr(&j, "license", p.license);
-    json_kstr(&j, "submitter", p.submitter);
-    json_kint(&j, "latestVersion", p.latest_version);
-    json_key(&j, "versions");
-    json_arr(&j);
-    for (size_t i = 0; i < p.n_versions; i++) {
-        json_obj(&j);
-        json_kint(&j, "version", p.versions[i].num);
-        json_key(&j, "date");
-        json_when(&j, p.versions[i].date);
-        json_kstr(&j, "size", p.versions[i].size);
-        json_obj_end(&j);
-    }
-    json_arr_end(&j);
-    json_key(&j, "links");
-    json_obj(&j);
-    json_kstr(&j, "html", arena_sprintf(r->arena, "/papers/%s", p.id));
-    json_kstr(&j, "bibtex", arena_sprintf(r->arena, "/papers/%s.bib", p.id));
-    json_kstr(&j, "arxiv", arena_sprintf(r->arena, "https://arxiv.org/abs/%s", p.id));
-    json_kstr(&j, "pdf", arena_sprintf(r->arena, "https://arxiv.org/pdf/%s", p.id));
-    json_key(&j, "doi");
-    if (p.doi)
-        json_str(&j, arena_sprintf(r->arena, "https://doi.org/%s", p.doi));
-    else
-        json_null(&j);
-    json_obj_end(&j);
-    struct buf bib;
-    buf_init(&bib, 1u << 20);
-    int brc = 0;
-    web_bibtex(&bib, &brc, &p);
-    json_key(&j, "bibtex");
-    json_strn(&j, bib.p ? bib.p : "", bib.len);
-    buf_cleanup(&bib);
-    json_obj_end(&j);
-    buf_puts(&r->body, &r->wrc, "\n");
+    struct jsonw j;
+    jsonw_init(&j, &r->body);
+    paper_json_write(&j, &p);
+    buf_puts(&r->body, &j.rc, "\n");
     paper_cleanup(&p);
-    return brc;
+    return j.rc;
 }
 
 int api_openapi(struct web_req *r)
@@ -343,8 +295,8 @@ const char web_openapi_json[] =
     "    },\n"
     "    \"/api/papers/{id}\": {\n"
     "      \"get\": {\n"
-    "        \"summary\": \"One paper with everything the store knows, including versions and "
-    "BibTeX. Old-style ids contain a slash (hep-th/9901001) and may be sent as is.\",\n"
+    "        \"summary\": \"One paper with everything the store knows, including versions."
+    " Old-style ids contain a slash (hep-th/9901001) and may be sent as is.\",\n"
     "        \"parameters\": [{\"name\": \"id\", \"in\": \"path\", \"required\": true, "
     "\"schema\": {\"type\": \"string\"}, \"example\": \"2410.17243\"}],\n"
     "        \"responses\": {\n"
@@ -431,21 +383,27 @@ const char web_openapi_json[] =
     "{\"type\": \"object\", \"nullable\": true, \"properties\": {\"name\": {\"type\": "
     "\"string\"}, \"fullname\": {\"type\": \"string\"}}}, \"day\": {\"type\": \"string\", "
     "\"format\": \"date\"}}},\n"
-    "      \"Paper\": {\"type\": \"object\", \"properties\": {\"id\": {\"type\": \"string\"}, "
-    "\"title\": {\"type\": \"string\"}, \"summary\": {\"type\": \"string\"}, \"authors\": "
-    "{\"type\": \"array\", \"items\": {\"$ref\": \"#/components/schemas/Author\"}}, "
-    "\"publishedAt\": {\"type\": \"string\", \"nullable\": true}, \"updatedAt\": {\"type\": "
-    "\"string\", \"nullable\": true}, \"primaryCategory\": {\"type\": \"string\", \"nullable\": "
-    "true}, \"categories\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}}, "
-    "\"comments\": {\"type\": \"string\", \"nullable\": true}, \"journalRef\": {\"type\": "
-    "\"string\", \"nullable\": true}, \"doi\": {\"type\": \"string\", \"nullable\": true}, "
-    "\"reportNo\": {\"type\": \"string\", \"nullable\": true}, \"license\": {\"type\": "
-    "\"string\", \"nullable\": true}, \"submitter\": {\"type\": \"string\", \"nullable\": true}, "
-    "\"latestVersion\": {\"type\": \"integer\"}, \"versions\": {\"type\": \"array\", \"items\": "
-    "{\"type\": \"object\", \"properties\": {\"version\": {\"type\": \"integer\"}, \"date\": "
-    "{\"type\": \"string\", \"nullable\": true}, \"size\": {\"type\": \"string\", \"nullable\": "
-    "true}}}}, \"links\": {\"type\": \"object\", \"additionalProperties\": {\"type\": "
-    "\"string\", \"nullable\": true}}, \"bibtex\": {\"type\": \"string\"}}},\n"
+    "      \"Paper\": {\"type\": \"object\", \"description\": \"The one JSON shape of a paper "
+    "(also `paperboy show --json`); absent values are null.\", \"properties\": {\"id\": "
+    "{\"type\": \"string\"}, \"title\": {\"type\": \"string\"}, \"title_raw\": {\"type\": "
+    "\"string\"}, \"abstract\": {\"type\": \"string\"}, \"abstract_raw\": {\"type\": "
+    "\"string\"}, \"authors\": {\"type\": \"array\", \"items\": {\"type\": \"object\", "
+    "\"properties\": {\"name\": {\"type\": \"string\"}, \"last\": {\"type\": \"string\", "
+    "\"nullable\": true}, \"first\": {\"type\": \"string\", \"nullable\": true}, \"suffix\": "
+    "{\"type\": \"string\", \"nullable\": true}, \"affiliation\": {\"type\": \"string\", "
+    "\"nullable\": true}}}}, \"authors_raw\": {\"type\": \"string\", \"nullable\": true}, "
+    "\"primary_category\": {\"type\": \"string\", \"nullable\": true}, \"categories\": "
+    "{\"type\": \"array\", \"items\": {\"type\": \"string\"}}, \"comments\": {\"type\": "
+    "\"string\", \"nullable\": true}, \"journal_ref\": {\"type\": \"string\", \"nullable\": "
+    "true}, \"doi\": {\"type\": \"string\", \"nullable\": true}, \"report_no\": {\"type\": "
+    "\"string\", \"nullable\": true}, \"license\": {\"type\": \"string\", \"nullable\": true}, "
+    "\"submitter\": {\"type\": \"string\", \"nullable\": true}, \"created\": {\"type\": "
+    "\"string\", \"nullable\": true}, \"updated\": {\"type\": \"string\", \"nullable\": true}, "
+    "\"latest_version\": {\"type\": \"integer\"}, \"versions\": {\"type\": \"array\", "
+    "\"items\": {\"type\": \"object\", \"properties\": {\"version\": {\"type\": \"integer\"}, "
+    "\"date\": {\"type\": \"string\", \"nullable\": true}, \"size\": {\"type\": \"string\", "
+    "\"nullable\": true}}}}, \"links\": {\"type\": \"object\", \"additionalProperties\": "
+    "{\"type\": \"string\", \"nullable\": true}}}},\n"
     "      \"SearchHit\": {\"type\": \"object\", \"properties\": {\"id\": {\"type\": "
     "\"string\"}, \"title\": {\"type\": \"string\"}, \"authors\": {\"type\": \"array\", "
     "\"items\": {\"$ref\": \"#/components/schemas/Author\"}}, \"snippet\": {\"type\": "
@@ -474,38 +432,38 @@ int api_search(struct web_req *r)
             return rc;
     }
     json_begin(r);
-    struct json j;
-    json_init(&j, &r->body, &r->wrc);
-    json_obj(&j);
-    json_kstr(&j, "query", q.q);
-    json_kstr(&j, "mode", h.mode ? h.mode : "lexical");
-    json_kint(&j, "total", (long long)h.total);
-    json_kint(&j, "page", (long long)q.page);
-    json_key(&j, "results");
-    json_arr(&j);
+    struct jsonw j;
+    jsonw_init(&j, &r->body);
+    jsonw_obj_begin(&j);
+    jsonw_kv_str(&j, "query", q.q);
+    jsonw_kv_str(&j, "mode", h.mode ? h.mode : "lexical");
+    jsonw_kv_int(&j, "total", (long long)h.total);
+    jsonw_kv_int(&j, "page", (long long)q.page);
+    jsonw_key(&j, "results");
+    jsonw_arr_begin(&j);
     for (size_t i = 0; i < h.n; i++) {
         const struct store_listing *l = &h.items[i];
         const struct paper *p = &l->paper;
-        json_obj(&j);
-        json_kstr(&j, "id", p->id);
-        json_kstr(&j, "title", p->title);
-        json_key(&j, "authors");
+        jsonw_obj_begin(&j);
+        jsonw_kv_str(&j, "id", p->id);
+        jsonw_kv_str(&j, "title", p->title);
+        jsonw_key(&j, "authors");
         json_authors(&j, p);
-        json_kstr(&j, "snippet", web_snippet(r->arena, p->abstract, 320));
-        json_key(&j, "categories");
+        jsonw_kv_str(&j, "snippet", web_snippet(r->arena, p->abstract, 320));
+        jsonw_key(&j, "categories");
         json_categories(&j, p->categories);
-        json_kstr(&j, "day", web_listing_day(l));
-        json_kint(&j, "upvotes", l->daily.paper_id ? l->daily.upvotes : 0);
-        json_kint(&j, "numComments", l->daily.paper_id ? l->daily.num_comments : 0);
+        jsonw_kv_str(&j, "day", web_listing_day(l));
+        jsonw_kv_int(&j, "upvotes", l->daily.paper_id ? l->daily.upvotes : 0);
+        jsonw_kv_int(&j, "numComments", l->daily.paper_id ? l->daily.num_comments : 0);
         if (h.scores) {
-            json_key(&j, "score");
-            json_double(&j, h.scores[i]);
+            jsonw_key(&j, "score");
+            jsonw_double(&j, h.scores[i]);
         }
-        json_obj_end(&j);
+        jsonw_obj_end(&j);
     }
-    json_arr_end(&j);
-    json_obj_end(&j);
-    buf_puts(&r->body, &r->wrc, "\n");
+    jsonw_arr_end(&j);
+    jsonw_obj_end(&j);
+    buf_puts(&r->body, &j.rc, "\n");
     web_hits_free(&h);
-    return 0;
+    return j.rc;
 }

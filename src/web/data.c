@@ -8,12 +8,12 @@
  *
  * Listings: a paper's "day" is its daily-list day when it was on one (the
  * Hugging Face list), else the day of its first version (store.h). Day
- * navigation jumps to the nearest day that has papers, found with
- * store_list_days over the open ranges before and after the day.
+ * navigation jumps to the nearest day that has papers (store_day_before,
+ * store_day_after).
  *
  * Trending (until the Community issue brings votes and a real score): the
- * daily-list entries of the WEB_TRENDING_DAYS days ending at the latest
- * day, by upvotes, then comments, then id.
+ * daily-list papers of the WEB_TRENDING_DAYS days ending at the latest day,
+ * by upvotes, then id (store_list_trending).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -65,25 +65,6 @@ int web_list_range(struct web_req *r, const char *from, const char *to, size_t p
     return 0;
 }
 
-static int cmp_trending(const void *a, const void *b)
-{
-    const struct store_listing *x = a, *y = b;
-    if (x->daily.upvotes != y->daily.upvotes)
-        return x->daily.upvotes > y->daily.upvotes ? -1 : 1;
-    if (x->daily.num_comments != y->daily.num_comments)
-        return x->daily.num_comments > y->daily.num_comments ? -1 : 1;
-    return strcmp(x->paper.id ? x->paper.id : "", y->paper.id ? y->paper.id : "");
-}
-
-/* Moves item src into slot dst of the same array (dst <= src). */
-static void listing_move(struct store_listing *items, size_t dst, size_t src)
-{
-    if (dst != src) {
-        items[dst] = items[src];
-        memset(&items[src], 0, sizeof items[src]);
-    }
-}
-
 int web_list_trending(struct web_req *r, size_t page, size_t per, struct web_list *out,
                       char latest[11])
 {
@@ -106,51 +87,17 @@ int web_list_trending(struct web_req *r, size_t page, size_t per, struct web_lis
         return ERR_CORRUPT;
     char from[11];
     time_format_day(t - (int64_t)(WEB_TRENDING_DAYS - 1) * 86400, from);
-    /* The window's listings (capped), keeping only daily entries. */
-    struct store_listing *items = NULL;
-    size_t n = 0, total = 0;
-    rc = store_list_days(s, from, day, 0, 5000, &items, &n, &total);
-    if (rc)
-        return rc;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (items[i].daily.paper_id)
-            listing_move(items, k++, i);
-    }
-    qsort(items, k, sizeof *items, cmp_trending);
     if (page < 1)
         page = 1;
-    size_t start = (page - 1) * per;
     struct web_list l;
     memset(&l, 0, sizeof l);
-    l.total = k;
+    rc = store_list_trending(s, from, day, (page - 1) * per, per, &l.items, &l.n, &l.total);
+    if (rc)
+        return rc;
     l.page = page;
-    l.pages = k ? (k + per - 1) / per : 1;
-    /* Keep [start, start+per): move into the front, free the rest. */
-    size_t m = 0;
-    for (size_t i = start; i < k && m < per; i++)
-        listing_move(items, m++, i);
-    /* Entries m..n-1 are either moved-out (zeroed) or unwanted: clean them. */
-    for (size_t i = m; i < n; i++) {
-        paper_cleanup(&items[i].paper);
-        daily_entry_cleanup(&items[i].daily);
-        free(items[i].day);
-        items[i].day = NULL;
-    }
-    l.items = items;
-    l.n = m;
+    l.pages = l.total ? (l.total + per - 1) / per : 1;
     memcpy(latest, day, 11);
     *out = l;
-    return 0;
-}
-
-/* Adds delta days to "YYYY-MM-DD" into out. */
-static int day_add(const char *day, int delta, char out[11])
-{
-    int64_t t;
-    if (time_parse_day(day, &t))
-        return ERR_PARSE;
-    time_format_day(t + (int64_t)delta * 86400, out);
     return 0;
 }
 
@@ -160,36 +107,18 @@ int web_day_neighbors(struct web_req *r, const char *day, char prev[11], char ne
     int rc = web_store(r, &s);
     if (rc)
         return rc;
-    char before[11], after[11];
-    if (day_add(day, -1, before) || day_add(day, 1, after))
-        return ERR_INVALID;
-    struct store_listing *items = NULL;
-    size_t n = 0, total = 0;
-    char p[11] = "", nx[11] = "";
-    rc = store_list_days(s, "0001-01-01", before, 0, 1, &items, &n, &total);
-    if (rc == 0 && n > 0 && items[0].day)
-        snprintf(p, sizeof p, "%s", items[0].day);
-    if (items)
-        store_listing_free(items, n);
-    items = NULL;
-    n = total = 0;
+    char p[11] = "", n[11] = "";
+    rc = store_day_before(s, day, p);
+    if (rc == ERR_NOT_FOUND)
+        rc = 0;
     if (rc == 0)
-        rc = store_list_days(s, after, "9999-12-31", 0, 1, &items, &n, &total);
-    if (items)
-        store_listing_free(items, n);
-    items = NULL;
-    if (rc == 0 && total > 0) {
-        n = 0;
-        rc = store_list_days(s, after, "9999-12-31", total - 1, 1, &items, &n, NULL);
-        if (rc == 0 && n > 0 && items[0].day)
-            snprintf(nx, sizeof nx, "%s", items[0].day);
-        if (items)
-            store_listing_free(items, n);
-    }
+        rc = store_day_after(s, day, n);
+    if (rc == ERR_NOT_FOUND)
+        rc = 0;
     if (rc)
         return rc;
     memcpy(prev, p, 11);
-    memcpy(next, nx, 11);
+    memcpy(next, n, 11);
     return 0;
 }
 

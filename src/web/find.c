@@ -79,11 +79,27 @@ int web_query_read(struct web_req *r, struct web_query *q, size_t per)
 
 int web_find(struct web_req *r, const struct web_query *q, struct web_hits *out)
 {
-    (void)r;
-    (void)q;
-    (void)out;
-    /* Wired to src/search/search.h when the search engine lands. */
-    return ERR_UNSUPPORTED;
+    /* Until src/search/search.h lands: the store's basic substring search. */
+    struct store *s;
+    int rc = web_store(r, &s);
+    if (rc)
+        return rc;
+    const char *words[8];
+    size_t nw = web_query_terms(r->arena, q->q, words, 8);
+    if (nw == 0 && !q->cat[0]) {
+        memset(out, 0, sizeof *out);
+        out->mode = "basic";
+        return 0;
+    }
+    struct web_hits h;
+    memset(&h, 0, sizeof h);
+    rc = store_search_basic(s, words, nw, q->cat, q->from, q->to, (q->page - 1) * q->per, q->per,
+                            &h.items, &h.n, &h.total);
+    if (rc)
+        return rc;
+    h.mode = "basic";
+    *out = h;
+    return 0;
 }
 
 void web_hits_free(struct web_hits *h)

@@ -584,6 +584,22 @@ int page_paper(struct web_req *r)
     html_raw(o, &rc, "</h1>\n<p class=\"authors\">");
     authors_line(o, &rc, &p, 1000);
     html_raw(o, &rc, "</p>\n<p class=\"meta\">");
+    struct daily_entry d;
+    daily_entry_init(&d);
+    struct store *st;
+    if (web_store(r, &st) == 0 && store_daily_get(st, p.id, &d) == 0 && d.paper_id) {
+        html_fmt(o, &rc, "<span class=\"chip\">\xe2\x96\xb2 %d upvote%s</span>", d.upvotes,
+                 d.upvotes == 1 ? "" : "s");
+        if (d.num_comments > 0)
+            html_fmt(o, &rc, "<span>%d comment%s</span>", d.num_comments,
+                     d.num_comments == 1 ? "" : "s");
+        html_fmt(o, &rc, "<span>On the <a href=\"/papers/date/%s\">%s</a> list", d.day,
+                 web_day_human(r->arena, d.day, 0));
+        if (d.submitter_name || d.submitter)
+            html_fmt(o, &rc, ", submitted by %s", d.submitter_name ? d.submitter_name : d.submitter);
+        html_raw(o, &rc, "</span>");
+    }
+    daily_entry_cleanup(&d);
     category_chips(o, &rc, p.categories, 20);
     if (p.created)
         html_fmt(o, &rc, "<span>Submitted <time datetime=\"%.10s\">%s</time></span>", p.created,

@@ -14,8 +14,8 @@
  *   html.c    the HTML/XML writer: every dynamic value is escaped by it;
  *             raw markup goes out only through html_raw(), which accepts
  *             string literals only (grep "html_raw" to audit).
- *   json.c    the JSON writer (escaping, commas, nesting).
- *   pages.c   HTML pages; api.c JSON API + OpenAPI document; feeds.c Atom;
+ *   pages.c   HTML pages; api.c JSON API (util/jsonw.h) + OpenAPI document;
+ *             feeds.c Atom;
  *   assets.c  CSS, JS and the icon compiled in, with content-hash URLs;
  *   data.c    the per-thread store and the queries pages share;
  *   cache.c   the micro-cache of rendered responses; metrics.c counters.
@@ -245,38 +245,6 @@ void html_highlight(struct buf *o, int *rc, const char *text, size_t len, const 
 /* Splits a search query into lower-cased terms of letters/digits (at most
  * max, each at least 2 bytes), arena-allocated, for highlighting. */
 size_t web_query_terms(struct arena *a, const char *q, const char **terms, size_t max);
-
-/* ---- json.c: the JSON writer --------------------------------------------- */
-
-#define JSON_DEPTH_MAX 32
-
-struct json {
-    struct buf *o;
-    int *rc;
-    int depth;
-    unsigned char first[JSON_DEPTH_MAX]; /* 1 until the level's first item */
-    int after_key;                       /* a key was written; next value follows it */
-};
-
-/* Starts writing JSON into o with the sticky rc. */
-void json_init(struct json *j, struct buf *o, int *rc);
-void json_obj(struct json *j);
-void json_obj_end(struct json *j);
-void json_arr(struct json *j);
-void json_arr_end(struct json *j);
-/* Writes an object key; the next call writes its value. */
-void json_key(struct json *j, const char *key);
-/* Values: strings are escaped (control characters, quotes, backslash,
- * < > & and U+2028/9 as \uXXXX, invalid UTF-8 as U+FFFD); NULL is null. */
-void json_str(struct json *j, const char *s);
-void json_strn(struct json *j, const char *s, size_t n);
-void json_int(struct json *j, long long v);
-void json_double(struct json *j, double v);
-void json_bool(struct json *j, int v);
-void json_null(struct json *j);
-/* Key + value shorthands. */
-void json_kstr(struct json *j, const char *key, const char *s);
-void json_kint(struct json *j, const char *key, long long v);
 
 /* ---- pages, api, feeds: the handlers (one per route) --------------------- */
 
