@@ -14,7 +14,9 @@
  *   1. uri_log(): MHD has read the request line; we allocate the struct
  *      conn_req (with an 8 KiB first arena block inside it), note the start
  *      time and copy the request target (at most WEB_URI_MAX + 1 bytes).
- *   2. on_access(), first call: limits (414 target, 431 headers, 405
+ *   2. on_access(), second call (the first only says the headers are in;
+ *      answering then would cost the keep-alive): limits (414 target,
+ *      431 headers, 405
  *      method, 400 bad encoding or query), route match, micro-cache lookup,
  *      the handler, then respond(): ETag (FNV-1a 64 of the body, weak),
  *      If-None-Match -> 304, gzip when Accept-Encoding allows and the type
@@ -49,6 +51,7 @@
 #include "web/web_int.h"
 
 #define ARENA_FIRST 8192
+#define WEB_DISCARD_MAX (64 * 1024) /* request body bytes read before closing */
 #define GZIP_MIN 256               /* smaller bodies go out plain */
 #define CACHE_ENTRIES 4096
 #define MHD_MEMORY_LIMIT (96 * 1024) /* per connection, above our own caps */
@@ -67,7 +70,9 @@ struct conn_req {
     size_t uri_len;
     int uri_too_long;
     char method[8];
-    int handled;           /* on_access ran */
+    int headers_seen;      /* on_access had its first (headers) call */
+    size_t discarded;      /* request body bytes dropped */
+    int handled;           /* the response was queued */
     int status;            /* sent status, 0 if none */
     size_t bytes;          /* body bytes queued */
     size_t route;          /* route index for metrics */
@@ -436,6 +441,21 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
     if (cr->handled) {
         *upload_data_size = 0; /* discard request bodies */
         return MHD_YES;
+    }
+    /* The first call comes with the headers only: answering then would make
+     * libmicrohttpd close the connection (it cannot know the request is
+     * complete), so wait for the call that ends the request, which for a
+     * GET or HEAD comes at once. A body (only GET and HEAD exist here, so
+     * the request will be refused) is read and dropped up to
+     * WEB_DISCARD_MAX bytes; beyond that the connection is closed. */
+    if (!cr->headers_seen) {
+        cr->headers_seen = 1;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        cr->discarded += *upload_data_size;
+        *upload_data_size = 0;
+        return cr->discarded > WEB_DISCARD_MAX ? MHD_NO : MHD_YES;
     }
     cr->handled = 1;
     struct web_req *r = &cr->r;

@@ -112,6 +112,21 @@ def check_routes(s):
          'HEAD: headers without a body')
     st, h, b = s.request('POST', '/', body=b'x=1')
     t.ok(st == 405 and 'GET' in h.get('allow', ''), 'POST -> 405 with Allow')
+    # Keep-alive: several requests on one connection.
+    import http.client
+    c = http.client.HTTPConnection('127.0.0.1', s.port, timeout=20)
+    statuses = []
+    for path in ['/', '/about', '/api/trending', '/nope', '/']:
+        c.request('GET', path)
+        r = c.getresponse()
+        r.read()
+        statuses.append((r.status, (r.getheader('connection') or '').lower()))
+    c.close()
+    t.ok([x[0] for x in statuses] == [200, 200, 200, 404, 200] and
+         all(x[1] != 'close' for x in statuses), 'keep-alive across requests', statuses)
+    out = raw_request(s.port, b'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n' +
+                      b'z' * 200000)
+    t.ok(out == b'' or out.startswith(b'HTTP/1.1 '), 'a large unwanted body is dropped', out[:30])
 
 
 def check_api_errors(s):

@@ -134,13 +134,19 @@ def ingest_available(paperboy):
     return r.returncode == 0
 
 
-def sqlite_fill(db):
+MONTHS = {m: i + 1 for i, m in enumerate(
+    ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'])}
+
+
+def sqlite_fill(db, records=None, items=None):
     """Fallback while `paperboy ingest` is not in this build: the same
     records written straight into the store's schema (version 1)."""
+    records = kaggle_records() if records is None else records
+    items = hf_items() if items is None else items
     con = sqlite3.connect(db)
-    daily = {it['paper']['id']: it for it in hf_items()}
-    months = {'Jan': 1, 'Oct': 10}
-    for r in kaggle_records():
+    daily = {it['paper']['id']: it for it in items}
+    months = MONTHS
+    for r in records:
         parts = r['versions'][0]['created'].split()
         created = '%s-%02d-%02dT%s' % (parts[3], months[parts[2]], int(parts[1]), parts[4] + 'Z')
         it = daily.get(r['id'])
@@ -166,7 +172,7 @@ def sqlite_fill(db):
         for k, c in enumerate(cats.split()):
             con.execute('INSERT INTO paper_categories (paper, category, is_primary)'
                         ' VALUES (?,?,?)', (rowid, c, 1 if k == 0 else 0))
-    for it in hf_items():
+    for it in items:
         con.execute(
             'INSERT INTO daily_entries (paper_id, day, source, published_at, submitter,'
             ' submitter_name, title, upvotes, num_comments) VALUES (?,?,?,?,?,?,?,?,?)',
