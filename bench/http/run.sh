@@ -130,7 +130,11 @@ if [ "$RECORD" = 1 ]; then
     echo
     echo "### $(date -u +%Y-%m-%d) — $MACHINE"
     echo
-    echo "$PIN; store: $PAPERS; ${DURATION}s per run; page micro-cache on (default 2 s)."
+    case "$SERVE_ARGS" in
+      *--cache-ttl*) cache="page micro-cache per the serve options" ;;
+      *) cache="page micro-cache on (default 2 s)" ;;
+    esac
+    echo "$PIN; store: $PAPERS; ${DURATION}s per run; $cache."
     echo "Server RSS before $RSS0, after $RSS1."
     echo
     cat "$OUT"
