@@ -101,8 +101,9 @@ int store_list_trending(struct store *s, const char *day_from, const char *day_t
 {
     sqlite3_stmt *st = NULL, *ct = NULL;
     size_t all = 0;
-    int rc = prep(s, "SELECT " STORE_PAPER_SELECT ", p.list_day" TRENDING_WHERE
-                     " ORDER BY p.list_upvotes DESC, p.arxiv_id LIMIT ?3 OFFSET ?4",
+    int rc = prep(s,
+                  "SELECT " STORE_PAPER_SELECT ", p.list_day" TRENDING_WHERE
+                  " ORDER BY p.list_upvotes DESC, p.arxiv_id LIMIT ?3 OFFSET ?4",
                   &st);
     if (rc == 0 && total)
         rc = prep(s, "SELECT count(*)" TRENDING_WHERE, &ct);
@@ -218,8 +219,9 @@ int store_search_basic(struct store *s, const char *const *words, size_t n_words
     size_t all = 0;
     int rc = brc;
     if (rc == 0) {
-        buf_putf(&sql, &brc, "SELECT " STORE_PAPER_SELECT ", p.list_day%s ORDER BY p.list_day DESC,"
-                             " p.list_upvotes DESC, p.arxiv_id LIMIT %zu OFFSET %zu",
+        buf_putf(&sql, &brc,
+                 "SELECT " STORE_PAPER_SELECT ", p.list_day%s ORDER BY p.list_day DESC,"
+                 " p.list_upvotes DESC, p.arxiv_id LIMIT %zu OFFSET %zu",
                  buf_cstr(&where), limit > 1000 ? (size_t)1000 : limit, offset);
         rc = brc ? brc : prep(s, buf_cstr(&sql), &st);
     }

@@ -164,9 +164,8 @@ int api_daily(struct web_req *r)
         int y, m;
         time_to_civil(t, &y, &m, NULL, NULL, NULL, NULL);
         time_format_day(t, from);
-        time_format_day(time_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1, 0, 0, 0) -
-                            86400,
-                        to);
+        time_format_day(
+            time_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1, 0, 0, 0) - 86400, to);
     } else {
         struct store *s;
         int rc = web_store(r, &s);

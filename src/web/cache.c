@@ -19,7 +19,7 @@
 struct web_cache {
     pthread_rwlock_t lock;
     struct web_cache_entry **buckets;
-    size_t mask;   /* buckets - 1 */
+    size_t mask; /* buckets - 1 */
     size_t count;
     size_t max;
     web_cache_free_fn free_handle;

@@ -180,10 +180,10 @@ const char *web_snippet(struct arena *a, const char *text, size_t max)
 
 const char *web_day_human(struct arena *a, const char *day, int style)
 {
-    static const char *const months[] = {"January", "February", "March",     "April",
-                                         "May",     "June",     "July",      "August",
-                                         "September", "October", "November", "December"};
-    static const char *const wdays[] = {"Thursday", "Friday", "Saturday", "Sunday",
+    static const char *const months[] = {"January",   "February", "March",    "April",
+                                         "May",       "June",     "July",     "August",
+                                         "September", "October",  "November", "December"};
+    static const char *const wdays[] = {"Thursday", "Friday",  "Saturday", "Sunday",
                                         "Monday",   "Tuesday", "Wednesday"};
     /* Accept "YYYY-MM-DD..." by looking at the first ten bytes. */
     int64_t t;

@@ -42,16 +42,18 @@ static void feed_begin(struct web_req *r, const char *id, const char *title, con
     struct buf *o = &r->body;
     int *rc = &r->wrc;
     r->content_type = "application/atom+xml; charset=utf-8";
-    html_raw(o, rc, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-                    "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    html_raw(o, rc,
+             "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+             "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
     html_fmt(o, rc, "  <id>%s</id>\n  <title>%s</title>\n  <updated>%s</updated>\n", id, title,
              updated);
     html_fmt(o, rc, "  <link rel=\"self\" type=\"application/atom+xml\" href=\"%s%s\"/>\n",
              base_url(r), self_path);
     html_fmt(o, rc, "  <link rel=\"alternate\" type=\"text/html\" href=\"%s%s\"/>\n", base_url(r),
              html_path);
-    html_raw(o, rc, "  <author><name>paperboy</name></author>\n"
-                    "  <generator>paperboy</generator>\n");
+    html_raw(o, rc,
+             "  <author><name>paperboy</name></author>\n"
+             "  <generator>paperboy</generator>\n");
 }
 
 static void feed_entry(struct web_req *r, const struct store_listing *l)
@@ -68,8 +70,9 @@ static void feed_entry(struct web_req *r, const struct store_listing *l)
         html_fmt(o, rc, "    <published>%s</published>\n", rfc3339(r, p->created));
     html_fmt(o, rc, "    <link rel=\"alternate\" type=\"text/html\" href=\"%s/papers/%s\"/>\n",
              base_url(r), p->id);
-    html_fmt(o, rc, "    <link rel=\"related\" type=\"text/html\" "
-                    "href=\"https://arxiv.org/abs/%s\"/>\n",
+    html_fmt(o, rc,
+             "    <link rel=\"related\" type=\"text/html\" "
+             "href=\"https://arxiv.org/abs/%s\"/>\n",
              p->id);
     for (size_t i = 0; i < p->n_authors && i < FEED_AUTHORS; i++)
         html_fmt(o, rc, "    <author><name>%s</name></author>\n", p->authors[i].name);
@@ -130,8 +133,8 @@ int feed_daily(struct web_req *r)
     const char *title = day[0] ? arena_sprintf(r->arena, "paperboy: daily papers, %s",
                                                web_day_human(r->arena, day, 0))
                                : "paperboy: daily papers";
-    feed_begin(r, "urn:paperboy:feed:daily", title, feed_updated(r, &l, day),
-               "/feeds/daily.atom", "/");
+    feed_begin(r, "urn:paperboy:feed:daily", title, feed_updated(r, &l, day), "/feeds/daily.atom",
+               "/");
     for (size_t i = 0; i < l.n; i++)
         feed_entry(r, &l.items[i]);
     feed_end(r);

@@ -65,11 +65,21 @@ void html_textn(struct buf *o, int *rc, const char *s, size_t n)
         const char *rep = NULL;
         size_t adv = 1;
         switch (c) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&#39;"; break;
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\'':
+            rep = "&#39;";
+            break;
         default:
             if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
                 rep = REPLACEMENT;
@@ -199,7 +209,8 @@ void html_url(struct buf *o, int *rc, const char *p, size_t len, int keep_slash)
     static const char hex[] = "0123456789ABCDEF";
     for (size_t i = 0; i < len && *rc == 0; i++) {
         unsigned char c = (unsigned char)p[i];
-        if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || (keep_slash && c == '/')) {
+        if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' ||
+            (keep_slash && c == '/')) {
             buf_put(o, rc, &p[i], 1);
         } else {
             char e[3] = {'%', hex[c >> 4], hex[c & 15]};
@@ -251,7 +262,8 @@ void html_highlight(struct buf *o, int *rc, const char *text, size_t len, const 
         return;
     size_t i = 0, run = 0;
     while (i < len && *rc == 0) {
-        int at_word = is_word((unsigned char)text[i]) && (i == 0 || !is_word((unsigned char)text[i - 1]));
+        int at_word =
+            is_word((unsigned char)text[i]) && (i == 0 || !is_word((unsigned char)text[i - 1]));
         size_t hit = 0;
         if (at_word) {
             for (size_t t = 0; t < n_terms && !hit; t++) {

@@ -52,7 +52,7 @@
 
 #define ARENA_FIRST 8192
 #define WEB_DISCARD_MAX (64 * 1024) /* request body bytes read before closing */
-#define GZIP_MIN 256               /* smaller bodies go out plain */
+#define GZIP_MIN 256                /* smaller bodies go out plain */
 #define CACHE_ENTRIES 4096
 #define MHD_MEMORY_LIMIT (96 * 1024) /* per connection, above our own caps */
 
@@ -65,17 +65,17 @@ static const char CSP_OTHER[] = "default-src 'none'; frame-ancestors 'none'; san
 struct conn_req {
     struct web_req r;
     struct arena arena;
-    double t0;             /* monotonic seconds at the request line */
-    char *uri;             /* the target as received (capped copy) */
+    double t0; /* monotonic seconds at the request line */
+    char *uri; /* the target as received (capped copy) */
     size_t uri_len;
     int uri_too_long;
     char method[8];
-    int headers_seen;      /* on_access had its first (headers) call */
-    size_t discarded;      /* request body bytes dropped */
-    int handled;           /* the response was queued */
-    int status;            /* sent status, 0 if none */
-    size_t bytes;          /* body bytes queued */
-    size_t route;          /* route index for metrics */
+    int headers_seen; /* on_access had its first (headers) call */
+    size_t discarded; /* request body bytes dropped */
+    int handled;      /* the response was queued */
+    int status;       /* sent status, 0 if none */
+    size_t bytes;     /* body bytes queued */
+    size_t route;     /* route index for metrics */
     char first[ARENA_FIRST];
 };
 
@@ -145,9 +145,10 @@ int web_redirect(struct web_req *r, const char *target, int permanent)
 
 static int compressible(const char *ctype)
 {
-    return ctype && (strncmp(ctype, "text/", 5) == 0 || strncmp(ctype, "application/json", 16) == 0 ||
-                     strncmp(ctype, "application/atom+xml", 20) == 0 ||
-                     strncmp(ctype, "image/svg+xml", 13) == 0);
+    return ctype &&
+           (strncmp(ctype, "text/", 5) == 0 || strncmp(ctype, "application/json", 16) == 0 ||
+            strncmp(ctype, "application/atom+xml", 20) == 0 ||
+            strncmp(ctype, "image/svg+xml", 13) == 0);
 }
 
 /* gzip (RFC 1952) of (p, len) into a malloc'ed buffer. */
@@ -181,11 +182,11 @@ struct head {
     enum web_kind kind;
     const char *ctype;
     const char *cache_control;
-    const char *etag;      /* or NULL */
-    const char *location;  /* or NULL */
-    const char *allow;     /* or NULL */
-    int gzip;              /* body is gzip-encoded */
-    int vary;              /* add Vary: Accept-Encoding */
+    const char *etag;     /* or NULL */
+    const char *location; /* or NULL */
+    const char *allow;    /* or NULL */
+    int gzip;             /* body is gzip-encoded */
+    int vary;             /* add Vary: Accept-Encoding */
 };
 
 static void add_headers(struct MHD_Response *resp, const struct head *h)
@@ -255,7 +256,9 @@ static void serve_hit(void *ctx, const struct web_cache_entry *e)
 {
     struct hit *h = ctx;
     if (h->inm && web_etag_match(h->inm, strlen(h->inm), e->etag)) {
-        struct head hd = {.status = 304, .cache_control = "public, max-age=60", .etag = e->etag,
+        struct head hd = {.status = 304,
+                          .cache_control = "public, max-age=60",
+                          .etag = e->etag,
                           .vary = e->resp_gzip != NULL};
         struct MHD_Response *resp = make_response("", 0, &hd);
         h->ret = resp ? MHD_queue_response(h->c, MHD_HTTP_NOT_MODIFIED, resp) : MHD_NO;
@@ -291,11 +294,13 @@ static enum MHD_Result respond(struct web *w, struct MHD_Connection *c, struct c
                  (unsigned long long)web_hash(r->body.p ? r->body.p : "", r->body.len));
         h.etag = etag;
     }
-    const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    const char *ae =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
     int want_gzip = web_accepts_gzip(ae, ae ? strlen(ae) : 0);
     int can_gzip = compressible(h.ctype) && r->body.len >= GZIP_MIN;
     h.vary = can_gzip;
-    const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    const char *inm =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
     cacheable = cacheable && status == 200 && !r->no_cache && w->cache != NULL;
 
     char *gz = NULL;
@@ -469,12 +474,14 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
     int cacheable = 0;
     if (cr->uri_too_long) {
         r->path = "(too long)";
-        web_fail(r, 414, "The address (URL) is longer than this server accepts (4096 bytes). "
-                         "Shorten the search text or the link.");
+        web_fail(r, 414,
+                 "The address (URL) is longer than this server accepts (4096 bytes). "
+                 "Shorten the search text or the link.");
     } else if (hs.bytes > WEB_HEADERS_MAX || hs.count > WEB_HEADERS_COUNT_MAX) {
         r->path = "(headers)";
-        web_fail(r, 431, "The request headers are larger than this server accepts (16 KiB, "
-                         "100 lines). Clearing this site's cookies usually helps.");
+        web_fail(r, 431,
+                 "The request headers are larger than this server accepts (16 KiB, "
+                 "100 lines). Clearing this site's cookies usually helps.");
     } else {
         const char *query;
         size_t qlen;
@@ -491,8 +498,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
                 web_fail(r, 400, "The query string is too long (at most 2048 bytes).");
             } else if (web_query_parse(r->arena, query, qlen, WEB_PARAMS_MAX, &r->params,
                                        &r->n_params)) {
-                web_fail(r, 400, "The query string is malformed or has too many parameters "
-                                 "(at most 32).");
+                web_fail(r, 400,
+                         "The query string is malformed or has too many parameters "
+                         "(at most 32).");
             } else {
                 cacheable = r->route && r->route->cache;
                 if (cacheable && w->cache) {
@@ -661,8 +669,9 @@ int web_serve(const struct web_config *cfg_in)
     socklen_t sl = 0;
 
     if (parse_listen(w->cfg.listen, &ss, &sl)) {
-        log_error(NULL, "serve: cannot use listen address '%s' (want HOST:PORT, e.g. "
-                        "127.0.0.1:8080 or [::1]:8080)",
+        log_error(NULL,
+                  "serve: cannot use listen address '%s' (want HOST:PORT, e.g. "
+                  "127.0.0.1:8080 or [::1]:8080)",
                   w->cfg.listen);
         rc = ERR_INVALID;
         goto out;

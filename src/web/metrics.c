@@ -17,8 +17,8 @@ static const int status_codes[WEB_N_STATUS] = {200, 301, 302, 304, 400, 404, 405
                                                414, 431, 500, 503, 413, 0};
 
 /* Upper bounds of the latency buckets, in microseconds. */
-static const uint64_t bucket_us[WEB_N_BUCKETS] = {100,   250,    500,    1000,   2500,   5000,
-                                                  10000, 25000,  50000,  100000, 500000, 1000000};
+static const uint64_t bucket_us[WEB_N_BUCKETS] = {100,   250,   500,   1000,   2500,   5000,
+                                                  10000, 25000, 50000, 100000, 500000, 1000000};
 
 static size_t status_slot(int status)
 {
@@ -45,8 +45,9 @@ void web_metrics_count(struct web_metrics *m, size_t route, int status, uint64_t
 void web_metrics_render(const struct web_metrics *m, struct buf *o, int *rc, long papers,
                         long long db_bytes, double uptime_s)
 {
-    buf_puts(o, rc, "# HELP paperboy_http_requests_total HTTP requests by route and status.\n"
-                    "# TYPE paperboy_http_requests_total counter\n");
+    buf_puts(o, rc,
+             "# HELP paperboy_http_requests_total HTTP requests by route and status.\n"
+             "# TYPE paperboy_http_requests_total counter\n");
     for (size_t r = 0; r <= web_n_routes; r++) {
         const char *name = r < web_n_routes ? web_routes[r].name : "unmatched";
         for (size_t s = 0; s < WEB_N_STATUS; s++) {
@@ -57,14 +58,14 @@ void web_metrics_render(const struct web_metrics *m, struct buf *o, int *rc, lon
                 buf_putf(o, rc, "paperboy_http_requests_total{route=\"%s\",status=\"%d\"} %lu\n",
                          name, status_codes[s], v);
             else
-                buf_putf(o, rc,
-                         "paperboy_http_requests_total{route=\"%s\",status=\"other\"} %lu\n", name,
-                         v);
+                buf_putf(o, rc, "paperboy_http_requests_total{route=\"%s\",status=\"other\"} %lu\n",
+                         name, v);
         }
     }
-    buf_puts(o, rc, "# HELP paperboy_http_request_duration_seconds Time from request line to "
-                    "response queued.\n"
-                    "# TYPE paperboy_http_request_duration_seconds histogram\n");
+    buf_puts(o, rc,
+             "# HELP paperboy_http_request_duration_seconds Time from request line to "
+             "response queued.\n"
+             "# TYPE paperboy_http_request_duration_seconds histogram\n");
     unsigned long cum = 0;
     for (size_t b = 0; b <= WEB_N_BUCKETS; b++) {
         cum += atomic_load_explicit(&m->latency[b], memory_order_relaxed);

@@ -22,8 +22,8 @@
 #include "util/timeutil.h"
 #include "web/web_int.h"
 
-#define CARD_AUTHORS 4      /* authors shown before "et al." */
-#define SNIPPET_BYTES 320   /* abstract snippet on cards */
+#define CARD_AUTHORS 4    /* authors shown before "et al." */
+#define SNIPPET_BYTES 320 /* abstract snippet on cards */
 
 enum nav { NAV_NONE, NAV_DAILY, NAV_TRENDING, NAV_SEARCH, NAV_ABOUT };
 
@@ -36,9 +36,10 @@ static void layout_begin(struct web_req *r, const char *title, enum nav cur, con
     int rc = 0;
     struct web *w = r->web;
     r->content_type = "text/html; charset=utf-8";
-    html_raw(o, &rc, "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                     "<title>");
+    html_raw(o, &rc,
+             "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+             "<title>");
     html_text(o, &rc, title);
     html_raw(o, &rc, " \xc2\xb7 paperboy</title>\n");
     if (desc)
@@ -46,15 +47,18 @@ static void layout_begin(struct web_req *r, const char *title, enum nav cur, con
     html_fmt(o, &rc, "<link rel=\"stylesheet\" href=\"%s\">\n", w->assets[WEB_ASSET_CSS].url);
     html_fmt(o, &rc, "<link rel=\"icon\" href=\"%s\" type=\"image/svg+xml\">\n",
              w->assets[WEB_ASSET_ICON].url);
-    html_raw(o, &rc, "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Daily papers\" "
-                     "href=\"/feeds/daily.atom\">\n"
-                     "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Trending "
-                     "papers\" href=\"/feeds/trending.atom\">\n");
+    html_raw(o, &rc,
+             "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Daily papers\" "
+             "href=\"/feeds/daily.atom\">\n"
+             "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Trending "
+             "papers\" href=\"/feeds/trending.atom\">\n");
     html_fmt(o, &rc, "<script src=\"%s\" defer></script>\n", w->assets[WEB_ASSET_JS].url);
-    html_raw(o, &rc, "</head>\n<body>\n<a class=\"skip\" href=\"#main\">Skip to content</a>\n"
-                     "<header class=\"site\"><div class=\"wrap\">\n");
-    html_fmt(o, &rc, "<a class=\"brand\" href=\"/\"><img src=\"%s\" alt=\"\" width=\"28\" "
-                     "height=\"28\">paperboy</a>\n",
+    html_raw(o, &rc,
+             "</head>\n<body>\n<a class=\"skip\" href=\"#main\">Skip to content</a>\n"
+             "<header class=\"site\"><div class=\"wrap\">\n");
+    html_fmt(o, &rc,
+             "<a class=\"brand\" href=\"/\"><img src=\"%s\" alt=\"\" width=\"28\" "
+             "height=\"28\">paperboy</a>\n",
              w->assets[WEB_ASSET_ICON].url);
     html_raw(o, &rc, "<nav class=\"main\" aria-label=\"Main\"><ul>\n");
     static const struct {
@@ -73,10 +77,11 @@ static void layout_begin(struct web_req *r, const char *title, enum nav cur, con
     }
     html_raw(o, &rc, "</ul></nav>\n");
     if (cur != NAV_SEARCH) {
-        html_raw(o, &rc, "<form class=\"hsearch\" role=\"search\" action=\"/search\" "
-                         "method=\"get\"><label class=\"sr\" for=\"q\">Search papers</label>"
-                         "<input id=\"q\" name=\"q\" type=\"search\" "
-                         "placeholder=\"Search papers\xe2\x80\xa6  ( / )\" autocomplete=\"off\"");
+        html_raw(o, &rc,
+                 "<form class=\"hsearch\" role=\"search\" action=\"/search\" "
+                 "method=\"get\"><label class=\"sr\" for=\"q\">Search papers</label>"
+                 "<input id=\"q\" name=\"q\" type=\"search\" "
+                 "placeholder=\"Search papers\xe2\x80\xa6  ( / )\" autocomplete=\"off\"");
         if (q && *q)
             html_fmt(o, &rc, " value=\"%s\"", q);
         html_raw(o, &rc, "></form>\n");
@@ -243,15 +248,15 @@ enum view { VIEW_DAY, VIEW_WEEK, VIEW_MONTH, VIEW_TRENDING };
 
 struct listpage {
     enum view view;
-    const char *title;      /* <title> and h1 */
-    const char *period;     /* shown between prev and next */
-    const char *period_dt;  /* datetime attribute of period, or NULL */
+    const char *title;     /* <title> and h1 */
+    const char *period;    /* shown between prev and next */
+    const char *period_dt; /* datetime attribute of period, or NULL */
     const char *prev_href, *prev_label;
     const char *next_href, *next_label;
     const char *day_href, *week_href, *month_href;
-    const char *base;       /* this page's path, for the pager */
-    const char *note;       /* a line under the heading, or NULL */
-    const char *empty;      /* shown when the list is empty */
+    const char *base;  /* this page's path, for the pager */
+    const char *note;  /* a line under the heading, or NULL */
+    const char *empty; /* shown when the list is empty */
 };
 
 static int render_list(struct web_req *r, const struct listpage *lp, const struct web_list *l,
@@ -262,8 +267,8 @@ static int render_list(struct web_req *r, const struct listpage *lp, const struc
     layout_begin(r, lp->title, lp->view == VIEW_TRENDING ? NAV_TRENDING : NAV_DAILY,
                  "Research papers, day by day, ranked by the community.", NULL);
     html_raw(o, &rc, "<div class=\"listhead\"><div>");
-    html_fmt(o, &rc, "<h1>%s<span class=\"by\">", lp->view == VIEW_TRENDING ? "Trending papers"
-                                                                             : "Daily Papers");
+    html_fmt(o, &rc, "<h1>%s<span class=\"by\">",
+             lp->view == VIEW_TRENDING ? "Trending papers" : "Daily Papers");
     html_text(o, &rc, lp->note ? lp->note : "by the research community");
     html_raw(o, &rc, "</span></h1></div>\n");
     if (lp->view != VIEW_TRENDING && !store_empty) {
@@ -443,9 +448,9 @@ static int render_range(struct web_req *r, enum view view, int64_t start, int64_
         time_to_civil(start, &y, &m, NULL, NULL, NULL, NULL);
         snprintf(pm, sizeof pm, "%04d-%02d", m == 1 ? y - 1 : y, m == 1 ? 12 : m - 1);
         snprintf(nm, sizeof nm, "%04d-%02d", m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1);
-        static const char *const mn[] = {"January", "February", "March",     "April",
-                                         "May",     "June",     "July",      "August",
-                                         "September", "October", "November", "December"};
+        static const char *const mn[] = {"January",   "February", "March",    "April",
+                                         "May",       "June",     "July",     "August",
+                                         "September", "October",  "November", "December"};
         lp.title = arena_sprintf(r->arena, "Papers of %s %d", mn[m - 1], y);
         lp.period = arena_sprintf(r->arena, "%s %d", mn[m - 1], y);
         lp.period_dt = arena_strdup(r->arena, month);
@@ -518,8 +523,9 @@ static int load_paper(struct web_req *r, const char *prefix, const char *suffix,
     char id[64];
     int canonical = 0;
     if (!web_arxiv_id(r->arg, r->arg_len, id, sizeof id, &canonical)) {
-        web_fail(r, 404, "There is no paper with that id. arXiv ids look like 2410.17243 or "
-                         "hep-th/9901001.");
+        web_fail(r, 404,
+                 "There is no paper with that id. arXiv ids look like 2410.17243 or "
+                 "hep-th/9901001.");
         return 0;
     }
     if (!canonical) {
@@ -544,7 +550,8 @@ static void paper_links(struct buf *o, int *rc, const struct paper *p)
     html_raw(o, rc, "<ul class=\"links\">");
     html_fmt(o, rc, "<li><a class=\"button\" href=\"https://arxiv.org/abs/%s\">arXiv page</a></li>",
              p->id);
-    html_fmt(o, rc, "<li><a class=\"button\" href=\"https://arxiv.org/pdf/%s\">PDF</a></li>", p->id);
+    html_fmt(o, rc, "<li><a class=\"button\" href=\"https://arxiv.org/pdf/%s\">PDF</a></li>",
+             p->id);
     if (p->doi) {
         html_raw(o, rc, "<li><a class=\"button\" href=\"https://doi.org/");
         html_url(o, rc, p->doi, strlen(p->doi), 1);
@@ -596,7 +603,8 @@ int page_paper(struct web_req *r)
         html_fmt(o, &rc, "<span>On the <a href=\"/papers/date/%s\">%s</a> list", d.day,
                  web_day_human(r->arena, d.day, 0));
         if (d.submitter_name || d.submitter)
-            html_fmt(o, &rc, ", submitted by %s", d.submitter_name ? d.submitter_name : d.submitter);
+            html_fmt(o, &rc, ", submitted by %s",
+                     d.submitter_name ? d.submitter_name : d.submitter);
         html_raw(o, &rc, "</span>");
     }
     daily_entry_cleanup(&d);
@@ -606,13 +614,15 @@ int page_paper(struct web_req *r)
                  web_day_human(r->arena, p.created, 0));
     html_raw(o, &rc, "</p>\n");
     paper_links(o, &rc, &p);
-    html_raw(o, &rc, "<section aria-labelledby=\"abstract-h\"><h2 id=\"abstract-h\">Abstract</h2>"
-                     "<p class=\"abstract\">");
+    html_raw(o, &rc,
+             "<section aria-labelledby=\"abstract-h\"><h2 id=\"abstract-h\">Abstract</h2>"
+             "<p class=\"abstract\">");
     html_text(o, &rc, p.abstract ? p.abstract : "(no abstract)");
     html_raw(o, &rc, "</p></section>\n");
     /* Facts. */
-    html_raw(o, &rc, "<section aria-labelledby=\"details-h\"><h2 id=\"details-h\">Details</h2>"
-                     "<dl class=\"facts\">");
+    html_raw(o, &rc,
+             "<section aria-labelledby=\"details-h\"><h2 id=\"details-h\">Details</h2>"
+             "<dl class=\"facts\">");
     html_fmt(o, &rc, "<dt>arXiv id</dt><dd><code>%s</code></dd>", p.id);
     if (p.primary_category)
         html_fmt(o, &rc, "<dt>Primary category</dt><dd>%s</dd>", p.primary_category);
@@ -634,8 +644,9 @@ int page_paper(struct web_req *r)
     html_raw(o, &rc, "</dl></section>\n");
     /* Versions. */
     if (p.n_versions > 0) {
-        html_raw(o, &rc, "<section aria-labelledby=\"versions-h\"><h2 id=\"versions-h\">Versions"
-                         "</h2><ol class=\"versions\">");
+        html_raw(o, &rc,
+                 "<section aria-labelledby=\"versions-h\"><h2 id=\"versions-h\">Versions"
+                 "</h2><ol class=\"versions\">");
         for (size_t i = 0; i < p.n_versions; i++) {
             const struct paper_version *v = &p.versions[i];
             html_fmt(o, &rc, "<li value=\"%d\"><a href=\"https://arxiv.org/abs/%sv%d\">v%d</a>",
@@ -650,11 +661,12 @@ int page_paper(struct web_req *r)
         html_raw(o, &rc, "</ol></section>\n");
     }
     /* BibTeX with a copy button. */
-    html_raw(o, &rc, "<section aria-labelledby=\"bibtex-h\"><div class=\"copyrow\"><h2 "
-                     "id=\"bibtex-h\">Cite</h2><button type=\"button\" data-copy=\"bibtex\" "
-                     "data-status=\"bibtex-status\">Copy BibTeX</button><span class=\"status\" "
-                     "id=\"bibtex-status\" role=\"status\" aria-live=\"polite\"></span></div>"
-                     "<pre id=\"bibtex\">");
+    html_raw(o, &rc,
+             "<section aria-labelledby=\"bibtex-h\"><div class=\"copyrow\"><h2 "
+             "id=\"bibtex-h\">Cite</h2><button type=\"button\" data-copy=\"bibtex\" "
+             "data-status=\"bibtex-status\">Copy BibTeX</button><span class=\"status\" "
+             "id=\"bibtex-status\" role=\"status\" aria-live=\"polite\"></span></div>"
+             "<pre id=\"bibtex\">");
     struct buf bib;
     buf_init(&bib, 1u << 20);
     int brc = 0;
@@ -735,7 +747,7 @@ int page_error(struct web_req *r, int status, const char *message)
     static const struct {
         int status;
         const char *title;
-    } titles[] = {{400, "Bad request"},       {404, "Not found"},
+    } titles[] = {{400, "Bad request"},        {404, "Not found"},
                   {405, "Method not allowed"}, {414, "Address too long"},
                   {431, "Headers too large"},  {500, "Something went wrong"},
                   {503, "Unavailable"}};
@@ -761,8 +773,9 @@ int page_error(struct web_req *r, int status, const char *message)
 
 int page_not_found(struct web_req *r)
 {
-    return web_fail(r, 404, "There is no page at this address. It may have moved, or the link "
-                            "may be mistyped.");
+    return web_fail(r, 404,
+                    "There is no page at this address. It may have moved, or the link "
+                    "may be mistyped.");
 }
 
 int page_asset(struct web_req *r)
@@ -852,19 +865,21 @@ int page_search(struct web_req *r)
     int *wrc = &r->wrc;
     layout_begin(r, q.q[0] ? arena_sprintf(r->arena, "Search: %s", q.q) : "Search", NAV_SEARCH,
                  "Search papers by words, phrases, authors and arXiv ids.", q.q);
-    html_raw(o, wrc, "<h1>Search papers</h1>\n"
-                     "<form id=\"search-form\" class=\"search\" role=\"search\" "
-                     "action=\"/search\" method=\"get\">\n<div class=\"row\"><label "
-                     "class=\"grow\">Words, \"a phrase\", an author or an arXiv id"
-                     "<input id=\"search-q\" name=\"q\" type=\"search\" autocomplete=\"off\" "
-                     "maxlength=\"300\"");
+    html_raw(o, wrc,
+             "<h1>Search papers</h1>\n"
+             "<form id=\"search-form\" class=\"search\" role=\"search\" "
+             "action=\"/search\" method=\"get\">\n<div class=\"row\"><label "
+             "class=\"grow\">Words, \"a phrase\", an author or an arXiv id"
+             "<input id=\"search-q\" name=\"q\" type=\"search\" autocomplete=\"off\" "
+             "maxlength=\"300\"");
     html_fmt(o, wrc, " value=\"%s\"", q.q);
     if (!q.q[0])
         html_raw(o, wrc, " autofocus");
-    html_raw(o, wrc, "></label><button class=\"primary\" type=\"submit\">Search</button></div>\n"
-                     "<div class=\"row\"><label>Category<input name=\"cat\" type=\"text\" "
-                     "size=\"10\" maxlength=\"24\" placeholder=\"e.g. cs.CL\" "
-                     "pattern=\"[A-Za-z.\\-]*\"");
+    html_raw(o, wrc,
+             "></label><button class=\"primary\" type=\"submit\">Search</button></div>\n"
+             "<div class=\"row\"><label>Category<input name=\"cat\" type=\"text\" "
+             "size=\"10\" maxlength=\"24\" placeholder=\"e.g. cs.CL\" "
+             "pattern=\"[A-Za-z.\\-]*\"");
     html_fmt(o, wrc, " value=\"%s\"></label>", q.cat);
     html_fmt(o, wrc, "<label>From<input name=\"from\" type=\"date\" value=\"%s\"></label>", q.from);
     html_fmt(o, wrc, "<label>To<input name=\"to\" type=\"date\" value=\"%s\"></label>", q.to);
@@ -876,8 +891,9 @@ int page_search(struct web_req *r)
                      strcmp(q.mode, modes[i]) == 0 ? " selected" : "", modes[i]);
         html_raw(o, wrc, "</select></label>");
     }
-    html_raw(o, wrc, "</div>\n</form>\n<p id=\"search-status\" class=\"count\" role=\"status\" "
-                     "aria-live=\"polite\">");
+    html_raw(o, wrc,
+             "</div>\n</form>\n<p id=\"search-status\" class=\"count\" role=\"status\" "
+             "aria-live=\"polite\">");
     if (searched)
         html_fmt(o, wrc, "%zu result%s for \xe2\x80\x9c%s\xe2\x80\x9d%s%s%s", h.total,
                  h.total == 1 ? "" : "s", q.q[0] ? q.q : q.cat, h.mode ? " (" : "",
@@ -886,13 +902,15 @@ int page_search(struct web_req *r)
         html_raw(o, wrc, "Type to search titles, abstracts and authors.");
     html_raw(o, wrc, "</p>\n<div id=\"results\">\n");
     if (unsupported) {
-        html_raw(o, wrc, "<div class=\"empty\"><h2>Search is not ready yet</h2><p>This server "
-                         "has no search index yet. Build it with <code>paperboy reindex</code>; "
-                         "meanwhile browse the <a href=\"/\">daily lists</a>.</p></div>\n");
+        html_raw(o, wrc,
+                 "<div class=\"empty\"><h2>Search is not ready yet</h2><p>This server "
+                 "has no search index yet. Build it with <code>paperboy reindex</code>; "
+                 "meanwhile browse the <a href=\"/\">daily lists</a>.</p></div>\n");
     } else if (searched && h.n == 0) {
-        html_raw(o, wrc, "<div class=\"empty\"><h2>No papers match</h2><p class=\"help\">Try "
-                         "fewer or more general words, check the spelling, widen the date range "
-                         "or clear the category filter.</p>");
+        html_raw(o, wrc,
+                 "<div class=\"empty\"><h2>No papers match</h2><p class=\"help\">Try "
+                 "fewer or more general words, check the spelling, widen the date range "
+                 "or clear the category filter.</p>");
         search_help(o, wrc);
         html_raw(o, wrc, "</div>\n");
     } else if (searched) {

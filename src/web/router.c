@@ -32,7 +32,8 @@ const struct web_route web_routes[] = {
     {"feed_daily", "/feeds/daily.atom", "/feeds/daily.atom", 0, WEB_ATOM, 1, 0, feed_daily, NULL},
     {"feed_trending", "/feeds/trending.atom", "/feeds/trending.atom", 0, WEB_ATOM, 1, 0,
      feed_trending, NULL},
-    {"feed_search", "/feeds/search.atom", "/feeds/search.atom", 0, WEB_ATOM, 1, 0, feed_search, NULL},
+    {"feed_search", "/feeds/search.atom", "/feeds/search.atom", 0, WEB_ATOM, 1, 0, feed_search,
+     NULL},
     {"asset", "/assets/{file}", "/assets/", 1, WEB_ASSET, 1, 0, page_asset, NULL},
     {"healthz", "/healthz", "/healthz", 0, WEB_TEXT, 0, 0, page_healthz, NULL},
     {"metrics", "/metrics", "/metrics", 0, WEB_TEXT, 0, 0, page_metrics, NULL},
@@ -40,8 +41,7 @@ const struct web_route web_routes[] = {
 
 const size_t web_n_routes = sizeof web_routes / sizeof web_routes[0];
 
-_Static_assert(sizeof web_routes / sizeof web_routes[0] <= WEB_MAX_ROUTES,
-               "raise WEB_MAX_ROUTES");
+_Static_assert(sizeof web_routes / sizeof web_routes[0] <= WEB_MAX_ROUTES, "raise WEB_MAX_ROUTES");
 
 const struct web_route *web_route_match(const char *p, size_t len, const char **arg,
                                         size_t *arg_len)
@@ -74,12 +74,18 @@ size_t web_route_index(const struct web_route *route)
 static const char *kind_name(enum web_kind k)
 {
     switch (k) {
-    case WEB_HTML: return "html";
-    case WEB_JSON: return "json";
-    case WEB_ATOM: return "atom";
-    case WEB_TEXT: return "text";
-    case WEB_ASSET: return "asset";
-    case WEB_BIB: return "bibtex";
+    case WEB_HTML:
+        return "html";
+    case WEB_JSON:
+        return "json";
+    case WEB_ATOM:
+        return "atom";
+    case WEB_TEXT:
+        return "text";
+    case WEB_ASSET:
+        return "asset";
+    case WEB_BIB:
+        return "bibtex";
     }
     return "?";
 }

@@ -16,16 +16,16 @@
 #include <stdio.h>
 
 struct web_config {
-    const char *db_path;        /* the store (created if missing) */
-    const char *listen;         /* "HOST:PORT", numeric IPv4 or [IPv6] */
-    const char *base_url;       /* absolute URL of the site for feeds; NULL:
-                                 * "http://" + listen */
-    unsigned threads;           /* pool threads; 0 = number of online CPUs */
-    unsigned max_conns;         /* total connection limit (0 = 1024) */
-    unsigned max_per_ip;        /* connections per client IP (0 = no limit) */
-    unsigned timeout_s;         /* idle connection timeout (0 = 15) */
-    unsigned cache_ttl_s;       /* rendered-page micro-cache lifetime; 0 = off */
-    int quiet;                  /* no per-request log lines */
+    const char *db_path;  /* the store (created if missing) */
+    const char *listen;   /* "HOST:PORT", numeric IPv4 or [IPv6] */
+    const char *base_url; /* absolute URL of the site for feeds; NULL:
+                           * "http://" + listen */
+    unsigned threads;     /* pool threads; 0 = number of online CPUs */
+    unsigned max_conns;   /* total connection limit (0 = 1024) */
+    unsigned max_per_ip;  /* connections per client IP (0 = no limit) */
+    unsigned timeout_s;   /* idle connection timeout (0 = 15) */
+    unsigned cache_ttl_s; /* rendered-page micro-cache lifetime; 0 = off */
+    int quiet;            /* no per-request log lines */
 };
 
 /* Fills cfg with the defaults above (db_path and listen included). */

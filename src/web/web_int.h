@@ -45,16 +45,16 @@
 
 /* ---- limits (STYLE rule 12) ---------------------------------------------- */
 
-#define WEB_URI_MAX 4096            /* request target bytes; above: 414 */
-#define WEB_HEADERS_MAX 16384       /* header names+values bytes; above: 431 */
-#define WEB_HEADERS_COUNT_MAX 100   /* header lines; above: 431 */
-#define WEB_QUERY_MAX 2048          /* query string bytes; above: 400 */
-#define WEB_PARAMS_MAX 32           /* query parameters; above: 400 */
-#define WEB_Q_MAX 300               /* search text bytes; above: 400 */
-#define WEB_BODY_MAX (16u << 20)    /* a rendered response */
-#define WEB_PAGE_SIZE 30            /* cards per page */
-#define WEB_PAGE_MAX 10000          /* highest ?page= */
-#define WEB_API_LIMIT_MAX 100       /* highest ?limit= */
+#define WEB_URI_MAX 4096          /* request target bytes; above: 414 */
+#define WEB_HEADERS_MAX 16384     /* header names+values bytes; above: 431 */
+#define WEB_HEADERS_COUNT_MAX 100 /* header lines; above: 431 */
+#define WEB_QUERY_MAX 2048        /* query string bytes; above: 400 */
+#define WEB_PARAMS_MAX 32         /* query parameters; above: 400 */
+#define WEB_Q_MAX 300             /* search text bytes; above: 400 */
+#define WEB_BODY_MAX (16u << 20)  /* a rendered response */
+#define WEB_PAGE_SIZE 30          /* cards per page */
+#define WEB_PAGE_MAX 10000        /* highest ?page= */
+#define WEB_API_LIMIT_MAX 100     /* highest ?limit= */
 #define WEB_MAX_ROUTES 32
 #define WEB_TRENDING_DAYS 7
 
@@ -74,7 +74,7 @@ struct web_route {
     int cache;           /* 1: 200 responses may be micro-cached */
     int api;             /* 1: documented in /api/openapi.json */
     web_handler_fn fn;
-    const char *suffix;  /* prefix routes: the path must also end so (or NULL) */
+    const char *suffix; /* prefix routes: the path must also end so (or NULL) */
 };
 
 /* The route table, in match order (first match wins). */
@@ -98,7 +98,7 @@ struct web_asset {
     const char *ctype; /* content type */
     const char *data;  /* the bytes (a constant) */
     size_t len;
-    char url[64];      /* "/assets/app.0123456789abcdef.css" */
+    char url[64]; /* "/assets/app.0123456789abcdef.css" */
 };
 
 #define WEB_N_STATUS 13
@@ -120,13 +120,13 @@ struct web_cache;
  * pool thread. */
 struct web {
     struct web_config cfg;
-    pthread_key_t store_key;        /* this thread's struct store * */
+    pthread_key_t store_key; /* this thread's struct store * */
     struct web_asset assets[WEB_N_ASSETS];
     struct web_metrics metrics;
-    struct web_cache *cache;        /* NULL when cache_ttl is 0 */
-    atomic_long cached_papers;      /* paper count for /metrics, -1 unknown */
-    atomic_llong cached_papers_at;  /* when it was counted (epoch s) */
-    int64_t started;                /* epoch s */
+    struct web_cache *cache;       /* NULL when cache_ttl is 0 */
+    atomic_long cached_papers;     /* paper count for /metrics, -1 unknown */
+    atomic_llong cached_papers_at; /* when it was counted (epoch s) */
+    int64_t started;               /* epoch s */
 };
 
 /* Fills w->assets (content hashes, URLs). */
@@ -149,21 +149,21 @@ struct web_req {
     int head;                      /* a HEAD request */
     const char *path;              /* decoded path, arena, NUL-terminated */
     size_t path_len;
-    const char *arg;               /* path after a prefix route's prefix */
+    const char *arg; /* path after a prefix route's prefix */
     size_t arg_len;
-    struct web_param *params;      /* decoded query parameters */
+    struct web_param *params; /* decoded query parameters */
     size_t n_params;
-    int64_t now;                   /* epoch seconds at arrival */
+    int64_t now; /* epoch seconds at arrival */
     /* The response, written by the handler. */
-    int status;                    /* 200 by default */
-    const char *content_type;      /* static or arena */
-    const char *cache_control;     /* NULL: the route kind's default */
-    const char *location;          /* redirect target (a local path) */
-    const char *allow;             /* for 405 */
-    int no_cache;                  /* 1: never micro-cache this response */
-    int immutable;                 /* 1: an asset under a content-hash URL */
-    struct buf body;               /* the body, capped at WEB_BODY_MAX */
-    int wrc;                       /* sticky: a write into body failed (500) */
+    int status;                /* 200 by default */
+    const char *content_type;  /* static or arena */
+    const char *cache_control; /* NULL: the route kind's default */
+    const char *location;      /* redirect target (a local path) */
+    const char *allow;         /* for 405 */
+    int no_cache;              /* 1: never micro-cache this response */
+    int immutable;             /* 1: an asset under a content-hash URL */
+    struct buf body;           /* the body, capped at WEB_BODY_MAX */
+    int wrc;                   /* sticky: a write into body failed (500) */
 };
 
 /* Returns the value of query parameter name (the first one), or NULL. */
@@ -285,8 +285,8 @@ extern const char web_openapi_json[];
 struct web_list {
     struct store_listing *items; /* store-owned array (store_listing_free) */
     size_t n;
-    size_t total;                /* over all pages */
-    size_t page, pages;          /* 1-based current page, page count */
+    size_t total;       /* over all pages */
+    size_t page, pages; /* 1-based current page, page count */
 };
 
 void web_list_free(struct web_list *l);
@@ -322,22 +322,22 @@ void web_bibtex(struct buf *o, int *rc, const struct paper *p);
 
 /* A validated search request; strings are never NULL ("" when absent). */
 struct web_query {
-    const char *q;     /* the search text, at most WEB_Q_MAX bytes */
-    const char *cat;   /* category filter ("cs.CL" or an archive "cs") */
-    const char *from;  /* "YYYY-MM-DD" or "" */
-    const char *to;    /* "YYYY-MM-DD" or "" */
-    const char *mode;  /* "", "hybrid", "lexical" or "semantic" */
-    size_t page;       /* 1-based */
-    size_t per;        /* results per page */
+    const char *q;    /* the search text, at most WEB_Q_MAX bytes */
+    const char *cat;  /* category filter ("cs.CL" or an archive "cs") */
+    const char *from; /* "YYYY-MM-DD" or "" */
+    const char *to;   /* "YYYY-MM-DD" or "" */
+    const char *mode; /* "", "hybrid", "lexical" or "semantic" */
+    size_t page;      /* 1-based */
+    size_t per;       /* results per page */
 };
 
 struct web_hits {
     struct store_listing *items; /* store-owned (store_listing_free) */
     size_t n;
-    size_t total;                /* matches over all pages (may be an estimate) */
-    double *scores;              /* n scores (arena), or NULL */
-    const char *mode;            /* what ran: "lexical", "hybrid", ... */
-    int has_vectors;             /* 1 when semantic search is available */
+    size_t total;     /* matches over all pages (may be an estimate) */
+    double *scores;   /* n scores (arena), or NULL */
+    const char *mode; /* what ran: "lexical", "hybrid", ... */
+    int has_vectors;  /* 1 when semantic search is available */
 };
 
 /* Reads and checks q, cat, from, to, mode, page and limit (default per).
@@ -351,8 +351,7 @@ void web_hits_free(struct web_hits *h);
 
 /* Counts one finished request: route index (web_n_routes for unrouted),
  * status, latency in microseconds, body bytes. */
-void web_metrics_count(struct web_metrics *m, size_t route, int status, uint64_t us,
-                       size_t bytes);
+void web_metrics_count(struct web_metrics *m, size_t route, int status, uint64_t us, size_t bytes);
 /* Writes the Prometheus text exposition of m (and the gauges given) to o. */
 void web_metrics_render(const struct web_metrics *m, struct buf *o, int *rc, long papers,
                         long long db_bytes, double uptime_s);
@@ -365,11 +364,11 @@ struct web_cache_entry {
     char *key;                    /* the request target, owned */
     size_t key_len;
     uint64_t hash;
-    double expires;               /* monotonic seconds */
+    double expires; /* monotonic seconds */
     int status;
-    char etag[24];                /* W/"<16 hex>" */
-    void *resp_plain;             /* owned handle */
-    void *resp_gzip;              /* owned handle, or NULL (not compressed) */
+    char etag[24];    /* W/"<16 hex>" */
+    void *resp_plain; /* owned handle */
+    void *resp_gzip;  /* owned handle, or NULL (not compressed) */
     size_t len_plain, len_gzip;
 };
 

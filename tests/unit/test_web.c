@@ -57,7 +57,12 @@ static void w_text(struct buf *b, int *rc)
 }
 static void w_bad_utf8(struct buf *b, int *rc)
 {
-    html_textn(b, rc, "a\xff" "b\x01" "c\xc3\xa9" "d\xe2\x80", 10);
+    html_textn(b, rc,
+               "a\xff"
+               "b\x01"
+               "c\xc3\xa9"
+               "d\xe2\x80",
+               10);
 }
 static void w_fmt(struct buf *b, int *rc)
 {
@@ -87,7 +92,11 @@ static void test_html(void)
               "html_text escapes & < > \" '");
     free(s);
     s = render(w_bad_utf8);
-    ok_eq_str(s, "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c\xc3\xa9" "d\xef\xbf\xbd\xef\xbf\xbd",
+    ok_eq_str(s,
+              "a\xef\xbf\xbd"
+              "b\xef\xbf\xbd"
+              "c\xc3\xa9"
+              "d\xef\xbf\xbd\xef\xbf\xbd",
               "invalid UTF-8 and controls become U+FFFD");
     free(s);
     s = render(w_fmt);
@@ -101,8 +110,9 @@ static void test_html(void)
     ok_eq_str(s, "a%20b%26c%2Fd%22%3C 10.1/x%20y", "html_url percent-encodes");
     free(s);
     s = render(w_hl);
-    ok_eq_str(s, "<mark>Memory</mark> &lt;b&gt; barrier; contrastive <mark>loss</mark>, "
-                 "<mark>lossless</mark> <mark>memo</mark>",
+    ok_eq_str(s,
+              "<mark>Memory</mark> &lt;b&gt; barrier; contrastive <mark>loss</mark>, "
+              "<mark>lossless</mark> <mark>memo</mark>",
               "highlight marks word prefixes and escapes the rest");
     free(s);
     struct arena a;
@@ -121,9 +131,9 @@ static void test_target(void)
     arena_init(&a, 0, NULL, 0);
     const char *path, *query;
     size_t plen, qlen;
-    ok_eq_int(web_target_split(&a, "/papers/hep-th%2F9901001?q=a+b", 30, &path, &plen, &query,
-                               &qlen),
-              0, "split a target");
+    ok_eq_int(
+        web_target_split(&a, "/papers/hep-th%2F9901001?q=a+b", 30, &path, &plen, &query, &qlen), 0,
+        "split a target");
     ok_eq_str(path, "/papers/hep-th/9901001", "path decoded");
     ok_eq_str(query, "q=a+b", "query kept raw");
     ok_eq_int(web_target_split(&a, "/a%zz", 5, &path, &plen, &query, &qlen), ERR_PARSE, "bad %");
