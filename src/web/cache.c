@@ -8,7 +8,8 @@
  * inserts take the write lock. Entries expire by time (monotonic clock);
  * when the table holds max_entries, an insert first drops every expired
  * entry and, if that frees nothing, empties the table: simple, bounded,
- * and rare with a sensible size.
+ * and rare with a sensible size. The same happens when the bodies held
+ * would pass max_bytes (distinct query strings cannot grow it unbounded).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,8 @@ struct web_cache {
     size_t mask; /* buckets - 1 */
     size_t count;
     size_t max;
+    size_t bytes;     /* body bytes held (plain + gzip) */
+    size_t max_bytes; /* cap on bytes */
     web_cache_free_fn free_handle;
 };
 
@@ -36,9 +39,11 @@ uint64_t web_hash(const void *p, size_t len)
     return h;
 }
 
-struct web_cache *web_cache_new(size_t max_entries, web_cache_free_fn free_handle)
+struct web_cache *web_cache_new(size_t max_entries, size_t max_bytes,
+                                web_cache_free_fn free_handle)
 {
     struct web_cache *c = xcalloc(1, sizeof *c);
+    c->max_bytes = max_bytes ? max_bytes : SIZE_MAX;
     size_t nb = 64;
     while (nb < max_entries)
         nb *= 2;
@@ -105,6 +110,7 @@ static void sweep(struct web_cache *c, double now, int all)
             struct web_cache_entry *e = *pp;
             if (all || e->expires <= now) {
                 *pp = e->next;
+                c->bytes -= e->len_plain + e->len_gzip;
                 entry_free(c, e);
                 c->count--;
             } else {
@@ -124,17 +130,20 @@ void web_cache_put(struct web_cache *c, struct web_cache_entry *e, double now)
         if (x->hash == e->hash && x->key_len == e->key_len &&
             memcmp(x->key, e->key, e->key_len) == 0) {
             *pp = x->next;
+            c->bytes -= x->len_plain + x->len_gzip;
             entry_free(c, x);
             c->count--;
             break;
         }
         pp = &x->next;
     }
-    if (c->count >= c->max) {
+    size_t size = e->len_plain + e->len_gzip;
+    if (c->count >= c->max || size > c->max_bytes - c->bytes) {
         sweep(c, now, 0);
-        if (c->count >= c->max)
+        if (c->count >= c->max || size > c->max_bytes - c->bytes)
             sweep(c, now, 1);
     }
+    c->bytes += size;
     struct web_cache_entry **head = &c->buckets[e->hash & c->mask];
     e->next = *head;
     *head = e;

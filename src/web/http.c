@@ -54,6 +54,7 @@
 #define WEB_DISCARD_MAX (64 * 1024) /* request body bytes read before closing */
 #define GZIP_MIN 256                /* smaller bodies go out plain */
 #define CACHE_ENTRIES 4096
+#define CACHE_BYTES (64u << 20) /* rendered bodies held by the micro-cache */
 #define MHD_MEMORY_LIMIT (96 * 1024) /* per connection, above our own caps */
 
 static const char CSP_HTML[] =
@@ -706,7 +707,7 @@ int web_serve(const struct web_config *cfg_in)
     atomic_store(&w->cached_papers, -1);
     w->started = time_now();
     if (w->cfg.cache_ttl_s)
-        w->cache = web_cache_new(CACHE_ENTRIES, cache_free_handle);
+        w->cache = web_cache_new(CACHE_ENTRIES, CACHE_BYTES, cache_free_handle);
 
     /* Block the signals in every thread; this one waits for them. */
     sigset_t sigs;

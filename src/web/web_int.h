@@ -375,9 +375,11 @@ struct web_cache_entry {
 typedef void (*web_cache_free_fn)(void *handle);
 typedef void (*web_cache_use_fn)(void *ctx, const struct web_cache_entry *e);
 
-/* Creates a cache of at most max_entries entries; free_handle releases a
+/* Creates a cache of at most max_entries entries holding at most max_bytes
+ * of bodies (len_plain + len_gzip; 0 = no byte cap); free_handle releases a
  * handle when its entry goes. */
-struct web_cache *web_cache_new(size_t max_entries, web_cache_free_fn free_handle);
+struct web_cache *web_cache_new(size_t max_entries, size_t max_bytes,
+                                web_cache_free_fn free_handle);
 /* Frees every entry (their handles via free_handle); NULL does nothing. */
 void web_cache_free(struct web_cache *c);
 /* When a live entry for key exists, calls fn(ctx, entry) while holding the

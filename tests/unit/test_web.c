@@ -274,7 +274,7 @@ static struct web_cache_entry *entry(const char *key, const char *val, double ex
 
 static void test_cache(void)
 {
-    struct web_cache *c = web_cache_new(3, free);
+    struct web_cache *c = web_cache_new(3, 0, free);
     const char *seen = NULL;
     web_cache_put(c, entry("/a", "A", 10.0), 0.0);
     ok_eq_int(web_cache_use(c, "/a", 2, 5.0, seen_fn, &seen), 1, "hit");
@@ -297,6 +297,17 @@ static void test_cache(void)
     ok_eq_int(web_cache_use(c, "/k9", 3, 6.0, seen_fn, &seen), 1, "bounded: newest kept");
     web_cache_free(c);
     web_cache_free(NULL);
+    /* The byte cap. */
+    c = web_cache_new(100, 10, free);
+    struct web_cache_entry *e = entry("/x", "X", 50.0);
+    e->len_plain = 6;
+    web_cache_put(c, e, 1.0);
+    e = entry("/y", "Y", 50.0);
+    e->len_plain = 6;
+    web_cache_put(c, e, 1.0); /* 12 > 10: the table is emptied first */
+    ok_eq_int(web_cache_use(c, "/x", 2, 2.0, seen_fn, &seen), 0, "byte cap evicts");
+    ok_eq_int(web_cache_use(c, "/y", 2, 2.0, seen_fn, &seen), 1, "newest kept under the byte cap");
+    web_cache_free(c);
     ok(web_hash("a", 1) != web_hash("b", 1), "hash differs");
 }
 
@@ -512,6 +523,11 @@ static void test_pages(void)
     req_reset(f, "2024-13-01");
     page_day(&f->r);
     ok_eq_int(f->r.status, 404, "impossible date is 404");
+    req_reset(f, "");
+    page_error(&f->r, 500, "Broke <here>");
+    ok(f->r.status == 500 && strstr(buf_cstr(&f->r.body), "Something went wrong") &&
+           strstr(buf_cstr(&f->r.body), "Broke &lt;here&gt;"),
+       "500 page says what happened, escaped");
     req_reset(f, "");
     web_redirect(&f->r, "//evil.example/", 0);
     ok_eq_str(f->r.location, "/", "no protocol-relative redirect");
