@@ -39,8 +39,7 @@ uint64_t web_hash(const void *p, size_t len)
     return h;
 }
 
-struct web_cache *web_cache_new(size_t max_entries, size_t max_bytes,
-                                web_cache_free_fn free_handle)
+struct web_cache *web_cache_new(size_t max_entries, size_t max_bytes, web_cache_free_fn free_handle)
 {
     struct web_cache *c = xcalloc(1, sizeof *c);
     c->max_bytes = max_bytes ? max_bytes : SIZE_MAX;

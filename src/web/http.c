@@ -54,7 +54,7 @@
 #define WEB_DISCARD_MAX (64 * 1024) /* request body bytes read before closing */
 #define GZIP_MIN 256                /* smaller bodies go out plain */
 #define CACHE_ENTRIES 4096
-#define CACHE_BYTES (64u << 20) /* rendered bodies held by the micro-cache */
+#define CACHE_BYTES (64u << 20)      /* rendered bodies held by the micro-cache */
 #define MHD_MEMORY_LIMIT (96 * 1024) /* per connection, above our own caps */
 
 static const char CSP_HTML[] =

@@ -43,7 +43,7 @@ void web_metrics_count(struct web_metrics *m, size_t route, int status, uint64_t
 }
 
 void web_metrics_render(const struct web_metrics *m, struct buf *o, int *rc, long papers,
-                        long long db_bytes, double uptime_s)
+                        long long db_bytes, long long index_bytes, double uptime_s)
 {
     buf_puts(o, rc,
              "# HELP paperboy_http_requests_total HTTP requests by route and status.\n"
@@ -95,6 +95,11 @@ void web_metrics_render(const struct web_metrics *m, struct buf *o, int *rc, lon
              "# TYPE paperboy_store_bytes gauge\n"
              "paperboy_store_bytes %lld\n",
              db_bytes);
+    buf_putf(o, rc,
+             "# HELP paperboy_index_bytes Size of the lexical index files (-1: not built).\n"
+             "# TYPE paperboy_index_bytes gauge\n"
+             "paperboy_index_bytes %lld\n",
+             index_bytes);
     buf_putf(o, rc,
              "# HELP paperboy_uptime_seconds Seconds since the server started.\n"
              "# TYPE paperboy_uptime_seconds gauge\n"

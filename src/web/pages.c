@@ -13,6 +13,7 @@
  * the abstract, categories, date, comment count and submitter.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -802,6 +803,32 @@ int page_healthz(struct web_req *r)
     return buf_append_str(&r->body, "ok\n");
 }
 
+/* Bytes of the regular files in the lexical index folder ("index" beside
+ * the database, see search/search.h), -1 when there is none. */
+static long long index_bytes(const char *db_path)
+{
+    char dir[4096];
+    const char *slash = strrchr(db_path, '/');
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s/index", (int)(slash - db_path), db_path);
+    else
+        snprintf(dir, sizeof dir, "index");
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    long long total = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char path[8192];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+            total += (long long)st.st_size;
+    }
+    closedir(d);
+    return total;
+}
+
 int page_metrics(struct web_req *r)
 {
     long papers = -1;
@@ -811,7 +838,7 @@ int page_metrics(struct web_req *r)
     long long db_bytes = stat(r->web->cfg.db_path, &st) == 0 ? (long long)st.st_size : -1;
     int rc = 0;
     web_metrics_render(&r->web->metrics, &r->body, &rc, papers, db_bytes,
-                       (double)(r->now - r->web->started));
+                       index_bytes(r->web->cfg.db_path), (double)(r->now - r->web->started));
     r->content_type = "text/plain; version=0.0.4; charset=utf-8";
     r->cache_control = "no-store";
     return rc;

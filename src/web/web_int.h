@@ -354,7 +354,7 @@ void web_hits_free(struct web_hits *h);
 void web_metrics_count(struct web_metrics *m, size_t route, int status, uint64_t us, size_t bytes);
 /* Writes the Prometheus text exposition of m (and the gauges given) to o. */
 void web_metrics_render(const struct web_metrics *m, struct buf *o, int *rc, long papers,
-                        long long db_bytes, double uptime_s);
+                        long long db_bytes, long long index_bytes, double uptime_s);
 
 /* ---- cache.c --------------------------------------------------------------- */
 

@@ -451,6 +451,7 @@ def check_metrics_and_log(s):
     t.ok(re.search(r'^paperboy_papers %d$' % (len(wf.kaggle_records())), m, re.M),
          'paper count gauge', re.findall(r'^paperboy_papers.*$', m, re.M))
     t.ok(re.search(r'^paperboy_store_bytes \d+$', m, re.M), 'store size gauge')
+    t.ok(re.search(r'^paperboy_index_bytes -?\d+$', m, re.M), 'index size gauge')
     for line in m.splitlines():
         if line and not line.startswith('#') and not re.match(
                 r'^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [0-9.e+-]+$', line):

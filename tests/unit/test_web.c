@@ -367,7 +367,7 @@ static void test_metrics(void)
     struct buf b;
     buf_init(&b, 0);
     int rc = 0;
-    web_metrics_render(m, &b, &rc, 42, 1000, 3.0);
+    web_metrics_render(m, &b, &rc, 42, 1000, -1, 3.0);
     ok(strstr(b.p, "paperboy_http_requests_total{route=\"home\",status=\"200\"} 2\n") != NULL,
        "requests by route and status");
     ok(strstr(b.p, "route=\"unmatched\",status=\"404\"} 1") != NULL, "unmatched route");
