@@ -175,11 +175,18 @@ int feed_search(struct web_req *r)
     struct buf enc;
     buf_init(&enc, 4096);
     int erc = 0;
+    buf_puts(&enc, &erc, "q=");
     html_url(&enc, &erc, q.q, strlen(q.q), 0);
-    const char *title = arena_sprintf(r->arena, "paperboy: search for \"%s\"", q.q);
+    if (q.cat[0]) {
+        buf_puts(&enc, &erc, "&cat=");
+        html_url(&enc, &erc, q.cat, strlen(q.cat), 0);
+    }
+    const char *title =
+        q.cat[0] ? arena_sprintf(r->arena, "paperboy: search for \"%s\" in %s", q.q, q.cat)
+                 : arena_sprintf(r->arena, "paperboy: search for \"%s\"", q.q);
     const char *id = arena_sprintf(r->arena, "urn:paperboy:feed:search:%s", buf_cstr(&enc));
-    const char *self = arena_sprintf(r->arena, "/feeds/search.atom?q=%s", buf_cstr(&enc));
-    const char *html = arena_sprintf(r->arena, "/search?q=%s", buf_cstr(&enc));
+    const char *self = arena_sprintf(r->arena, "/feeds/search.atom?%s", buf_cstr(&enc));
+    const char *html = arena_sprintf(r->arena, "/search?%s", buf_cstr(&enc));
     buf_cleanup(&enc);
     struct web_list l = {.items = h.items, .n = h.n};
     feed_begin(r, id, title, feed_updated(r, &l, NULL), self, html);

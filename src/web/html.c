@@ -260,6 +260,10 @@ void html_highlight(struct buf *o, int *rc, const char *text, size_t len, const 
 {
     if (!text)
         return;
+    if (n_terms == 0) {
+        html_textn(o, rc, text, len);
+        return;
+    }
     size_t i = 0, run = 0;
     while (i < len && *rc == 0) {
         int at_word =
