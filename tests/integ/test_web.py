@@ -501,6 +501,35 @@ def check_limits(tmp, db):
         s.stop()
 
 
+def check_indexed_search(tmp, db):
+    """With a lexical index (`paperboy reindex`), search runs on the engine."""
+    r = subprocess.run([PAPERBOY, 'reindex', '--help'], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    if r.returncode != 0:
+        t.skip('indexed search', 'paperboy reindex is not in this build')
+        return
+    r = subprocess.run([PAPERBOY, 'reindex', '--db', db], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+    t.ok(r.returncode == 0, 'paperboy reindex', r.stdout.decode('utf-8', 'replace'))
+    s = wf.Server(PAPERBOY, db, tmp)
+    try:
+        st, h, b = s.get('/api/search?q=sparse+attention')
+        doc = json.loads(b)
+        t.ok(st == 200 and doc['mode'] != 'basic' and doc['results'] and
+             'sparse' in doc['results'][0]['title'].lower(), 'search runs on the index',
+             doc.get('mode'))
+        st, h, b = s.get('/search?q=sparse+attention')
+        t.ok('<mark>Sparse</mark>' in text(b) and inert(b), 'indexed results highlighted')
+        st, h, b = s.get('/search?q=eve')
+        t.ok(st == 200 and inert(b), 'indexed search keeps hostile text inert')
+        st, h, b = s.get('/search?cat=quant-ph')
+        t.ok(st == 200 and 'Quantum widget' in text(b), 'category-only browse')
+        m = s.get('/metrics')[2]
+        t.ok(re.search(rb'^paperboy_index_bytes [1-9]\d*$', m, re.M), 'index size reported')
+    finally:
+        s.stop()
+
+
 def main():
     tmp = wf.tempdir()
     try:
@@ -527,6 +556,7 @@ def main():
             rc = s.stop()
             t.ok(rc == 0, 'serve exits 0 on SIGTERM', rc)
         check_limits(tmp, db)
+        check_indexed_search(tmp, db)
     except Exception as e:  # report, never hide
         import traceback
         t.ok(False, 'test ran to the end', traceback.format_exc())
