@@ -412,7 +412,8 @@ const char web_openapi_json[] =
     "      \"SearchResults\": {\"type\": \"object\", \"properties\": {\"query\": {\"type\": "
     "\"string\"}, \"mode\": {\"type\": \"string\"}, \"total\": {\"type\": \"integer\"}, "
     "\"page\": {\"type\": \"integer\"}, \"results\": {\"type\": \"array\", \"items\": {\"$ref\": "
-    "\"#/components/schemas/SearchHit\"}}}}\n"
+    "\"#/components/schemas/SearchHit\"}}, \"more\": {\"type\": \"boolean\", "
+    "\"description\": \"true when total is a lower bound\"}}}\n"
     "    }\n"
     "  }\n"
     "}\n";
@@ -437,6 +438,8 @@ int api_search(struct web_req *r)
     jsonw_kv_str(&j, "query", q.q);
     jsonw_kv_str(&j, "mode", h.mode ? h.mode : "lexical");
     jsonw_kv_int(&j, "total", (long long)h.total);
+    jsonw_key(&j, "more");
+    jsonw_bool(&j, h.more);
     jsonw_kv_int(&j, "page", (long long)q.page);
     jsonw_key(&j, "results");
     jsonw_arr_begin(&j);

@@ -702,6 +702,11 @@ int web_serve(const struct web_config *cfg_in)
         rc = ERR_IO;
         goto out;
     }
+    if (pthread_key_create(&w->search_key, web_searcher_free) != 0) {
+        pthread_key_delete(w->store_key);
+        rc = ERR_IO;
+        goto out;
+    }
     key_made = 1;
     web_assets_init(w);
     atomic_store(&w->cached_papers, -1);
@@ -749,8 +754,10 @@ out:
         MHD_stop_daemon(d);
     store_close(s);
     web_cache_free(w->cache);
-    if (key_made)
+    if (key_made) {
         pthread_key_delete(w->store_key);
+        pthread_key_delete(w->search_key);
+    }
     free(base);
     free(w);
     return rc;

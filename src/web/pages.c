@@ -922,9 +922,9 @@ int page_search(struct web_req *r)
              "</div>\n</form>\n<p id=\"search-status\" class=\"count\" role=\"status\" "
              "aria-live=\"polite\">");
     if (searched)
-        html_fmt(o, wrc, "%zu result%s for \xe2\x80\x9c%s\xe2\x80\x9d%s%s%s", h.total,
-                 h.total == 1 ? "" : "s", q.q[0] ? q.q : q.cat, h.mode ? " (" : "",
-                 h.mode ? h.mode : "", h.mode ? " search)" : "");
+        html_fmt(o, wrc, "%zu%s result%s for \xe2\x80\x9c%s\xe2\x80\x9d%s%s%s", h.total,
+                 h.more ? "+" : "", h.total == 1 && !h.more ? "" : "s", q.q[0] ? q.q : q.cat,
+                 h.mode ? " (" : "", h.mode ? h.mode : "", h.mode ? " search)" : "");
     else if (!unsupported)
         html_raw(o, wrc, "Type to search titles, abstracts and authors.");
     html_raw(o, wrc, "</p>\n<div id=\"results\">\n");
@@ -949,6 +949,8 @@ int page_search(struct web_req *r)
         html_raw(o, wrc, "</ol>\n");
         struct web_list l = {.n = h.n, .total = h.total, .page = q.page};
         l.pages = h.total ? (h.total + q.per - 1) / q.per : 1;
+        if (h.more && l.pages <= q.page)
+            l.pages = q.page + 1;
         struct buf base;
         buf_init(&base, 8192);
         int brc = 0;

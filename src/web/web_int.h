@@ -57,6 +57,7 @@
 #define WEB_API_LIMIT_MAX 100     /* highest ?limit= */
 #define WEB_MAX_ROUTES 32
 #define WEB_TRENDING_DAYS 7
+#define WEB_SEARCH_REOPEN_S 60 /* a thread reopens its search index this often */
 
 /* ---- routes ------------------------------------------------------------- */
 
@@ -120,7 +121,8 @@ struct web_cache;
  * pool thread. */
 struct web {
     struct web_config cfg;
-    pthread_key_t store_key; /* this thread's struct store * */
+    pthread_key_t store_key;  /* this thread's struct store * */
+    pthread_key_t search_key; /* this thread's struct web_searcher * */
     struct web_asset assets[WEB_N_ASSETS];
     struct web_metrics metrics;
     struct web_cache *cache;       /* NULL when cache_ttl is 0 */
@@ -336,6 +338,7 @@ struct web_hits {
     size_t n;
     size_t total;     /* matches over all pages (may be an estimate) */
     double *scores;   /* n scores (arena), or NULL */
+    int more;         /* total is a lower bound: more may follow */
     const char *mode; /* what ran: "lexical", "hybrid", ... */
     int has_vectors;  /* 1 when semantic search is available */
 };
@@ -346,6 +349,8 @@ int web_query_read(struct web_req *r, struct web_query *q /* OUT */, size_t per)
 /* Runs the search. ERR_UNSUPPORTED when this server has no search index. */
 int web_find(struct web_req *r, const struct web_query *q, struct web_hits *out /* OUT */);
 void web_hits_free(struct web_hits *h);
+/* Destructor of the per-thread search handle (web->search_key). */
+void web_searcher_free(void *p);
 
 /* ---- metrics.c ------------------------------------------------------------ */
 
