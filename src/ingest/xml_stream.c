@@ -13,6 +13,15 @@
  * own sample files) and warnings are ignored, since the readers match
  * local names anyway.
  *
+ * Feeding: libxml2's reader pulls input through xs_read() and parses it in
+ * 512-byte blocks (CHUNK_SIZE in xmlreader.c), reading on while it holds a
+ * full block; when a block fails to parse it returns -1 at once and the
+ * nodes already parsed from that block are never handed out. xs_read()
+ * therefore gives it at most XS_PIECE (< 512) bytes at a time, and ends a
+ * piece right after every end tag named in flush_after ("</record>"), so
+ * that the reader has handed out a complete record before it parses a byte
+ * beyond it. The unit test "damage right after record 3" guards this.
+ *
  * Node state (type, depth, empty flag, local name) is cached after every
  * step so that the accessors are cheap and const.
  */

@@ -537,7 +537,11 @@ static void test_damage(void)
         char *z = slurp(path, &zlen);
         if (!z)
             z = xstrdup("");
-        FILE *f = fopen(path, "wb");
+        FILE *f;
+        rc = run_file(OAI, path, &g, NULL);
+        ok(rc == 0 && g.n == 5, "gzip input read whole");
+        got_cleanup(&g);
+        f = fopen(path, "wb");
         fwrite(z, 1, zlen / 2, f);
         fclose(f);
         free(z);
@@ -729,6 +733,14 @@ static void test_atom(void)
     ok(g.nerr == 1 && g.err_where[0] == 1 &&
            strstr(g.err[0], "incorrect id format for 1234.5678") != NULL,
        "API error reported with its message");
+    got_cleanup(&g);
+
+    /* A paper that happens to be titled "Error" is still a paper. */
+    const char *err_title = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry>"
+                            "<id>http://arxiv.org/abs/2401.00009v1</id><title>Error</title>"
+                            "<summary>On errors.</summary></entry></feed>";
+    rc = run_mem(ATOM, err_title, strlen(err_title), &g, NULL);
+    ok(rc == 0 && g.n == 1 && g.nerr == 0, "paper titled Error is not an API error");
     got_cleanup(&g);
 
     /* Entry without an id / a title, and a truncated feed. */
