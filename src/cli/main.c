@@ -31,6 +31,7 @@ static const struct command commands[] = {
     {"embed", cmd_embed, "compute paper vectors for semantic search (needs `make model`)"},
     {"similar", cmd_similar, "papers nearest to a paper by meaning"},
     {"version", cmd_version, "print the version"},
+    {"serve", cmd_serve, "serve the web app, JSON API and feeds"},
 };
 
 static void usage(FILE *f)

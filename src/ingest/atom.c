@@ -380,9 +380,18 @@ static int atom_entry(struct atom_ctx *c)
     if (rc < 0)
         goto out;
     c->in_entry = 0;
+    /* An error entry: titled "Error" and its id is not a paper's (it is
+     * http://arxiv.org/api/errors#...), so a paper titled "Error" still
+     * reads as a paper. */
     char *t = fold(e.title);
     int is_error = t && strcmp(t, "Error") == 0;
     free(t);
+    if (is_error && e.id && !strstr(e.id, "/api/errors")) {
+        char *id = NULL;
+        if (arxiv_id_parse(e.id, strlen(e.id), &id, NULL) == 0)
+            is_error = 0;
+        free(id);
+    }
     if (is_error) {
         char *msg = fold(e.summary);
         char why[400];

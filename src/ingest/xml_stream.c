@@ -2,16 +2,24 @@
  * xml_stream.c - libxml2's xmlTextReader over an ingest_input (see
  * xml_stream.h).
  *
- * The reader pulls bytes through xs_read(), which also notes end of input,
- * input errors and the number of lines seen: that is how a document cut
- * short is told from one damaged in the middle. libxml2 reports a cut
- * document as a fatal error raised when the input is exhausted ("Premature
- * end of data in tag", "EndTag: '</' not found", "Couldn't find end of
- * Start Tag", ...), on the last line of the input; an error on an earlier
- * line, or one with input still unread, is damage. Only fatal errors stop
+ * The reader pulls bytes through xs_read(), which also notes end of input
+ * and input errors: that is how a document cut short is told from one
+ * damaged in the middle. libxml2 reports a cut document as a fatal error
+ * raised only after it was told the input has ended ("Premature end of
+ * data in tag", "EndTag: '</' not found", "Couldn't find end of Start
+ * Tag", ...); damage fails while input is still coming. Only fatal errors stop
  * the stream: namespace errors (an undeclared xsi: prefix, as in arXiv's
  * own sample files) and warnings are ignored, since the readers match
  * local names anyway.
+ *
+ * Feeding: libxml2's reader pulls input through xs_read() and parses it in
+ * 512-byte blocks (CHUNK_SIZE in xmlreader.c), reading on while it holds a
+ * full block; when a block fails to parse it returns -1 at once and the
+ * nodes already parsed from that block are never handed out. xs_read()
+ * therefore gives it at most XS_PIECE (< 512) bytes at a time, and ends a
+ * piece right after every end tag named in flush_after ("</record>"), so
+ * that the reader has handed out a complete record before it parses a byte
+ * beyond it. The unit test "damage right after record 3" guards this.
  *
  * Node state (type, depth, empty flag, local name) is cached after every
  * step so that the accessors are cheap and const.
@@ -62,6 +70,7 @@ struct xml_stream {
     /* the first fatal XML error */
     int fatal;      /* seen */
     int fatal_code; /* libxml2 xmlParserErrors */
+    int fatal_at_eof; /* raised after the input had run out */
     long fatal_line;
     char fatal_msg[256];
     /* the first other error (libxml2 raises some stops, such as its 10 MB
@@ -195,6 +204,7 @@ static void xs_on_error(void *arg, xmlErrorPtr e)
     if (xs->fatal)
         return;
     xs->fatal = 1;
+    xs->fatal_at_eof = xs->input_eof;
     xs->fatal_code = e->code;
     xs->fatal_line = e->line;
     xs_copy_msg(xs->fatal_msg, sizeof xs->fatal_msg, e->message);
@@ -232,15 +242,39 @@ void xml_stream_close(struct xml_stream *xs)
     free(xs);
 }
 
-/* Is the fatal error the parser meeting the end of the input? */
+/* Is the fatal error the parser meeting the end of the input? libxml2's
+ * push parser waits for more input before it judges an unfinished
+ * construct (a tag without its '>', text without the next '<'), so a
+ * document cut short fails only once it is told that the input has ended,
+ * while most damage fails as soon as its bytes are parsed. Exceptions,
+ * measured by cutting sample documents at every byte: an error that
+ * proves damage whatever follows (a mismatched end tag, anything after the
+ * root's end) is never truncation; and a few damages also wait for the end
+ * (a bare '&' waits for a ';'), so an error at the end counts as
+ * truncation only on the last line, unless it is one of the "unfinished
+ * construct" errors that libxml2 reports at the line where a multi-line
+ * comment, CDATA section, attribute value or text run began. */
 static int xs_is_truncation(const struct xml_stream *xs)
 {
-    if (!xs->input_eof || xs->root_closed || xs->fatal_code == XML_ERR_TAG_NAME_MISMATCH)
+    if (!xs->fatal_at_eof || xs->root_closed || xs->fatal_code == XML_ERR_TAG_NAME_MISMATCH)
         return 0;
     long last_line = xs->in_lines + (xs->last_nl ? 0 : 1);
-    if (xs->fatal_code == XML_ERR_DOCUMENT_EMPTY)
+    if (xs->fatal_line >= last_line)
         return 1;
-    return xs->fatal_line >= last_line;
+    switch (xs->fatal_code) {
+    case XML_ERR_DOCUMENT_END: /* libxml2's words for "ended inside text" */
+    case XML_ERR_COMMENT_NOT_FINISHED:
+    case XML_ERR_CDATA_NOT_FINISHED:
+    case XML_ERR_PI_NOT_FINISHED:
+    case XML_ERR_ATTRIBUTE_NOT_FINISHED:
+    case XML_ERR_ATTRIBUTE_NOT_STARTED:
+    case XML_ERR_GT_REQUIRED:
+    case XML_ERR_TAG_NOT_FINISHED:
+    case XML_ERR_LTSLASH_REQUIRED:
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 /* Records why the stream stopped (once) and returns the code. */

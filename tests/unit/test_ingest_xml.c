@@ -517,6 +517,21 @@ static void test_damage(void)
     }
     ok_eq_int(bad, 0, "every cut point gives ERR_TRUNCATED");
     ok(monotone, "records kept grow with the cut point");
+    /* Multi-line comments, attribute values and CDATA: libxml2 reports a cut
+     * inside them at the line where they began. */
+    const char *ml = "<OAI-PMH><ListRecords>\n<record><header/><metadata><arXiv><id>2401.00001"
+                     "</id><title>T</title></arXiv></metadata></record>\n<!-- a comment\n"
+                     "spanning\nlines\n-->\n<record><header a=\"multi\nline\nattr\"/><metadata>"
+                     "<arXiv><id>2401.00002</id><title><![CDATA[line1\nline2\nline3]]></title>"
+                     "</arXiv></metadata></record>\n</ListRecords></OAI-PMH>\n";
+    int mlbad = 0;
+    for (size_t cut = 0; cut + 2 < strlen(ml); cut++) {
+        rc = run_mem(OAI, ml, cut, &g, NULL);
+        if (rc != ERR_TRUNCATED && !mlbad++)
+            printf("#   multi-line cut %zu gave %d: %s\n", cut, rc, g.nerr ? g.err[0] : "");
+        got_cleanup(&g);
+    }
+    ok_eq_int(mlbad, 0, "cuts inside multi-line constructs give ERR_TRUNCATED");
     rc = run_mem(OAI, doc, len / 2, &g, NULL);
     ok(g.n >= 1 && g.n < 5, "cut in half keeps the records before the cut");
     ok(g.nerr == 1 && strstr(g.err[0], "ends early") != NULL, "truncation reported");
@@ -537,7 +552,11 @@ static void test_damage(void)
         char *z = slurp(path, &zlen);
         if (!z)
             z = xstrdup("");
-        FILE *f = fopen(path, "wb");
+        FILE *f;
+        rc = run_file(OAI, path, &g, NULL);
+        ok(rc == 0 && g.n == 5, "gzip input read whole");
+        got_cleanup(&g);
+        f = fopen(path, "wb");
         fwrite(z, 1, zlen / 2, f);
         fclose(f);
         free(z);
@@ -729,6 +748,14 @@ static void test_atom(void)
     ok(g.nerr == 1 && g.err_where[0] == 1 &&
            strstr(g.err[0], "incorrect id format for 1234.5678") != NULL,
        "API error reported with its message");
+    got_cleanup(&g);
+
+    /* A paper that happens to be titled "Error" is still a paper. */
+    const char *err_title = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry>"
+                            "<id>http://arxiv.org/abs/2401.00009v1</id><title>Error</title>"
+                            "<summary>On errors.</summary></entry></feed>";
+    rc = run_mem(ATOM, err_title, strlen(err_title), &g, NULL);
+    ok(rc == 0 && g.n == 1 && g.nerr == 0, "paper titled Error is not an API error");
     got_cleanup(&g);
 
     /* Entry without an id / a title, and a truncated feed. */
