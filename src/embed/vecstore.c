@@ -335,6 +335,42 @@ static void index_records(struct vecstore *vs)
     }
 }
 
+/* Rewrites the .f32 with only the live records (temp file + rename), when
+ * superseded ones make up a quarter or more of it. The quantized copies no
+ * longer match its checksum and are rebuilt by the next open. */
+static int compact(struct vecstore *vs)
+{
+    struct vfile *f = &vs->f[K_F32];
+    char tmp[4300];
+    snprintf(tmp, sizeof tmp, "%s.tmp", f->path);
+    int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return ERR_IO;
+    size_t rs = vs->rec[K_F32];
+    uint64_t h = CHECKSUM_SEED, n = 0;
+    int rc = 0;
+    for (uint64_t i = 0; i < vs->n && rc == 0; i++) {
+        if (vs->dead[i])
+            continue;
+        const unsigned char *r = f->map + VECSTORE_HEADER + i * rs;
+        rc = write_all(fd, r, rs, (off_t)(VECSTORE_HEADER + n * rs));
+        h = mixhash(h, r, rs);
+        n++;
+    }
+    unsigned char hd[VECSTORE_HEADER];
+    header_make(vs, K_F32, n, h, 0, hd);
+    if (rc == 0)
+        rc = write_all(fd, hd, sizeof hd, 0);
+    if (rc == 0 && fsync(fd) != 0)
+        rc = ERR_IO;
+    close(fd);
+    if (rc == 0 && rename(tmp, f->path) != 0)
+        rc = ERR_IO;
+    if (rc)
+        unlink(tmp);
+    return rc;
+}
+
 int vecstore_open(const char *dir, const char *model, size_t dim, int writable, int verify,
                   struct vecstore **out, char *err, size_t errlen)
 {
@@ -414,6 +450,17 @@ int vecstore_open(const char *dir, const char *model, size_t dim, int writable, 
     }
     if (rc == 0) {
         index_records(vs);
+        uint64_t dead = vs->n - vs->live;
+        if (writable && dead > 0 && dead * 4 >= vs->n) {
+            rc = compact(vs);
+            vs->writable = 0; /* nothing pending to commit */
+            vecstore_close(vs);
+            if (rc) {
+                snprintf(err, errlen, "%s/%s.f32: cannot compact: %s", dir, model, strerror(errno));
+                return rc;
+            }
+            return vecstore_open(dir, model, dim, writable, verify, out, err, errlen);
+        }
         if (writable) {
             for (int k = 0; k < NKIND && rc == 0; k++) {
                 vs->f[k].app = fdopen(dup(vs->f[k].fd), "r+b");

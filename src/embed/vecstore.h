@@ -24,7 +24,8 @@
  * text_hash is vecstore_text_hash() of the text that was embedded, so a
  * paper whose title or abstract changed is re-embedded: the new record is
  * appended and supersedes the older record of the same rowid (the newest
- * wins at load; superseded ones are skipped by searches).
+ * wins at load; superseded ones are skipped by searches). A writable open
+ * compacts the files when superseded records are a quarter or more.
  *
  * Vectors are unit length, so the score is the dot product (cosine).
  * Search modes: exact (scan every float vector); int8 (scan the int8 copy

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../fixtures/embed/fixture.h"
@@ -160,6 +161,32 @@ static void test_files(const char *dir)
         ok(n == 3 && (h[0].rowid == 5 || h[0].rowid == 6) && h[1].rowid != h[0].rowid &&
                h[2].rowid != h[1].rowid,
            "superseded record not returned twice");
+        vecstore_close(vs);
+    }
+    /* Supersede 40 more: a writable open compacts back to 100 records. */
+    if (vecstore_open(dir, "test-model", DIM, 1, 0, &vs, err, sizeof err) == 0) {
+        for (int i = 10; i < 50; i++)
+            vecstore_add(vs, i, 1000 + i, v + i * DIM);
+        vecstore_close(vs);
+    }
+    struct stat sb0, sb1;
+    stat(p, &sb0);
+    ok_eq_int(vecstore_open(dir, "test-model", DIM, 1, 1, &vs, err, sizeof err), 0,
+              "writable open compacts");
+    stat(p, &sb1);
+    ok(sb0.st_size == VECSTORE_HEADER + 141 * (16 + 4 * DIM) &&
+           sb1.st_size == VECSTORE_HEADER + 100 * (16 + 4 * DIM),
+       "141 records compacted to 100");
+    printf("#   sizes %lld -> %lld\n", (long long)sb0.st_size, (long long)sb1.st_size);
+    if (vs) {
+        ok_eq_int(vecstore_count(vs), 100, "100 live after compaction");
+        vecstore_get(vs, 12, &th, &got);
+        ok(th == 1012, "compaction kept the newest record");
+        vecstore_get(vs, 5, &th, &got);
+        ok(th == 99, "and the earlier supersede");
+        struct vecsearch_opts o8 = {VECSEARCH_INT8, 0, 1};
+        vecstore_search(vs, v + 20 * DIM, 2, -1, &o8, h, &n);
+        ok(n == 2 && (h[0].rowid == 20 || h[0].rowid == 21), "int8 copy rebuilt after compaction");
         vecstore_close(vs);
     }
     ok_eq_int(vecstore_open(dir, "other-model", DIM, 0, 0, &vs, err, sizeof err), ERR_NOT_FOUND,
