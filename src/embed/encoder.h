@@ -21,7 +21,10 @@
  * pairs for attention) with OpenBLAS itself single-threaded; or, with
  * threads = 1 and blas_threads > 1, OpenBLAS threads each sgemm instead.
  *
- * A struct encoder is not thread-safe: one embedding call at a time.
+ * A struct encoder is immutable after encoder_open(): every call allocates
+ * its own workspace, so encoder_embed() may run from several threads at
+ * once (a web server's request threads share one encoder). Each call
+ * starts its own worker threads for the duration of the call.
  */
 #ifndef PAPERBOY_EMBED_ENCODER_H
 #define PAPERBOY_EMBED_ENCODER_H

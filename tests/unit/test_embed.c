@@ -6,6 +6,7 @@
 #include "embed/encoder.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +143,24 @@ static double cosine(const float *a, const float *b, size_t n)
     return d / sqrt(na * nb);
 }
 
+struct conc {
+    struct encoder *enc;
+    const char **texts;
+    const size_t *lens;
+    size_t n;
+    float *out;
+};
+
+static void *conc_run(void *arg)
+{
+    struct conc *c = arg;
+    for (size_t i = 0; i < c->n; i += 4) {
+        size_t k = c->n - i < 4 ? c->n - i : 4;
+        encoder_embed(c->enc, c->texts + i, c->lens + i, k, c->out + i * ENCODER_DIM);
+    }
+    return NULL;
+}
+
 static void test_encoder(void)
 {
     char dir[1024], err[512];
@@ -205,6 +224,27 @@ static void test_encoder(void)
         mc = c < mc ? c : mc;
     }
     ok(mc > 0.999999, "batch of 1 equals batched");
+
+    /* Two threads embedding at once get what one thread gets. */
+    size_t nc = fx.n < 24 ? fx.n : 24;
+    float *o1 = malloc(nc * ENCODER_DIM * sizeof(float)), *o2 = malloc(nc * ENCODER_DIM * 4);
+    struct conc c1 = {enc, texts + 60, lens + 60, nc, o1},
+                c2 = {enc, texts + 60, lens + 60, nc, o2};
+    pthread_t th;
+    int started = pthread_create(&th, NULL, conc_run, &c1) == 0;
+    conc_run(&c2);
+    if (started)
+        pthread_join(th, NULL);
+    double cc = 1;
+    for (size_t i = 0; i < nc; i++) {
+        double c = cosine(o1 + i * ENCODER_DIM, out + (60 + i) * ENCODER_DIM, ENCODER_DIM);
+        double d = cosine(o2 + i * ENCODER_DIM, out + (60 + i) * ENCODER_DIM, ENCODER_DIM);
+        cc = c < cc ? c : cc;
+        cc = d < cc ? d : cc;
+    }
+    ok(started && cc > 0.999999, "concurrent calls on one encoder agree with serial ones");
+    free(o1);
+    free(o2);
     int32_t bad_ids[2] = {101, 40000};
     const int32_t *bp = bad_ids;
     size_t bn = 2;
