@@ -239,7 +239,7 @@ static void dense(const float *a, size_t m, size_t k, const float *w, size_t nou
     if (m == 0)
         return;
     if (m <= SMALL_ROWS) {
-        kern_gemm_small(a, m, k, w, nout, y);
+        kern_gemm_small(a, m, k, w, nout, y, nout);
         return;
     }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)nout, (int)k, 1.0f, a, (int)k,
@@ -328,6 +328,70 @@ static void *run_worker(void *arg)
     return NULL;
 }
 
+/* The few-token pass (a query): every dense product is split by output
+ * columns instead of rows, so each thread reads only its share of the
+ * weights, which is what bounds a pass over a handful of tokens. Costs
+ * seven barriers per layer instead of two. */
+static void *run_worker_narrow(void *arg)
+{
+    struct worker *w = arg;
+    struct pass *p = w->p;
+    const struct encoder *enc = p->enc;
+    size_t T = p->T, nt = (size_t)p->nthreads, id = (size_t)w->id;
+    size_t r0 = T * id / nt, r1 = T * (id + 1) / nt;
+    /* column slices in multiples of 4 (the small kernel's block) */
+    size_t q0 = (3 * D / 4) * id / nt * 4, q1 = (3 * D / 4) * (id + 1) / nt * 4;
+    size_t d0 = (D / 4) * id / nt * 4, d1 = (D / 4) * (id + 1) / nt * 4;
+    size_t f0 = (FF / 4) * id / nt * 4, f1 = (FF / 4) * (id + 1) / nt * 4;
+    float *scores = p->scores + id * MAXPOS * MAXPOS;
+
+    for (size_t s = 0; s < p->n_seq; s++)
+        for (size_t i = 0; i < p->len[s]; i++) {
+            size_t r = p->start[s] + i;
+            if (r < r0 || r >= r1)
+                continue;
+            float *x = p->x + r * D;
+            const float *we = enc->word + (size_t)p->ids[s][i] * D, *pe = enc->pos + i * D;
+            for (size_t j = 0; j < D; j++)
+                x[j] = we[j] + pe[j] + enc->type[j];
+            kern_layernorm(x, enc->eln_g, enc->eln_b, D, LN_EPS);
+        }
+    pthread_barrier_wait(&p->bar);
+    for (int l = 0; l < NL; l++) {
+        const struct layer *ly = &enc->layer[l];
+        for (size_t r = 0; r < T; r++)
+            memcpy(p->qkv + r * 3 * D + q0, ly->bqkv + q0, (q1 - q0) * sizeof(float));
+        kern_gemm_small(p->x, T, D, ly->wqkv + q0 * D, q1 - q0, p->qkv + q0, 3 * D);
+        pthread_barrier_wait(&p->bar);
+        attention(p, ly, scores, l);
+        pthread_barrier_wait(&p->bar);
+        for (size_t r = 0; r < T; r++)
+            for (size_t j = d0; j < d1; j++)
+                p->res[r * D + j] = p->x[r * D + j] + ly->bo[j];
+        kern_gemm_small(p->ctx, T, D, ly->wo + d0 * D, d1 - d0, p->res + d0, D);
+        pthread_barrier_wait(&p->bar);
+        for (size_t r = r0; r < r1; r++)
+            kern_layernorm(p->res + r * D, ly->ln1_g, ly->ln1_b, D, LN_EPS);
+        pthread_barrier_wait(&p->bar);
+        for (size_t r = 0; r < T; r++) {
+            memcpy(p->h + r * FF + f0, ly->bi + f0, (f1 - f0) * sizeof(float));
+        }
+        kern_gemm_small(p->res, T, D, ly->wi + f0 * D, f1 - f0, p->h + f0, FF);
+        for (size_t r = 0; r < T; r++)
+            kern_gelu(p->h + r * FF + f0, f1 - f0);
+        pthread_barrier_wait(&p->bar);
+        for (size_t r = 0; r < T; r++)
+            for (size_t j = d0; j < d1; j++)
+                p->x[r * D + j] = p->res[r * D + j] + ly->bo2[j];
+        kern_gemm_small(p->h, T, FF, ly->wo2 + d0 * FF, d1 - d0, p->x + d0, D);
+        pthread_barrier_wait(&p->bar);
+        for (size_t r = r0; r < r1; r++)
+            kern_layernorm(p->x + r * D, ly->ln2_g, ly->ln2_b, D, LN_EPS);
+        pthread_barrier_wait(&p->bar);
+    }
+    return NULL;
+}
+
 int encoder_embed_ids(struct encoder *enc, const int32_t *const *ids, const size_t *n_ids, size_t n,
                       float *out)
 {
@@ -366,11 +430,14 @@ int encoder_embed_ids(struct encoder *enc, const int32_t *const *ids, const size
     }
     p.start = start;
     p.order = order;
-    /* Fewer threads than rows-worth of work is pointless: a thread needs a
-     * few dozen rows to amortise its start. */
+    /* A few tokens (a query) go the narrow way, split by columns; else a
+     * thread needs a few dozen rows to amortise its start. */
     int nt = enc->threads;
-    if ((size_t)nt > T / 16 + 1)
+    int narrow = nt > 1 && T <= SMALL_ROWS;
+    if (!narrow && (size_t)nt > T / 16 + 1)
         nt = (int)(T / 16 + 1);
+    if (nt > 8 && narrow)
+        nt = 8;
     if (nt < 1)
         nt = 1;
     p.nthreads = nt;
@@ -391,7 +458,7 @@ int encoder_embed_ids(struct encoder *enc, const int32_t *const *ids, const size
         w[t].id = t;
     }
     for (int t = 1; t < nt; t++) {
-        if (pthread_create(&tid[t], NULL, run_worker, &w[t]) != 0) {
+        if (pthread_create(&tid[t], NULL, narrow ? run_worker_narrow : run_worker, &w[t]) != 0) {
             /* Cannot happen short of resource exhaustion; the barrier
              * count would then be wrong, so treat it like OOM. */
             fprintf(stderr, "paperboy: encoder: cannot start a worker thread\n");
@@ -399,7 +466,10 @@ int encoder_embed_ids(struct encoder *enc, const int32_t *const *ids, const size
         }
         started++;
     }
-    run_worker(&w[0]);
+    if (narrow)
+        run_worker_narrow(&w[0]);
+    else
+        run_worker(&w[0]);
     for (int t = 1; t < started; t++)
         pthread_join(tid[t], NULL);
     pthread_barrier_destroy(&p.bar);

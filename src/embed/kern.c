@@ -180,7 +180,7 @@ AVX2 static int32_t dot_i8_avx2(const int8_t *a, const int8_t *b, size_t n)
 }
 
 AVX2 static void gemm_small_avx2(const float *x, size_t m, size_t k, const float *w, size_t nout,
-                                 float *y)
+                                 float *y, size_t ldy)
 {
     size_t n = 0;
     for (; n + 4 <= nout; n += 4) {
@@ -204,7 +204,7 @@ AVX2 static void gemm_small_avx2(const float *x, size_t m, size_t k, const float
                 s2 += xr[i] * w2[i];
                 s3 += xr[i] * w3[i];
             }
-            float *yr = y + r * nout + n;
+            float *yr = y + r * ldy + n;
             yr[0] += s0;
             yr[1] += s1;
             yr[2] += s2;
@@ -213,7 +213,7 @@ AVX2 static void gemm_small_avx2(const float *x, size_t m, size_t k, const float
     }
     for (; n < nout; n++)
         for (size_t r = 0; r < m; r++)
-            y[r * nout + n] += dot_avx2(x + r * k, w + n * k, k);
+            y[r * ldy + n] += dot_avx2(x + r * k, w + n * k, k);
 }
 
 __attribute__((target("popcnt"))) static uint32_t hamming_popcnt(const uint64_t *a,
@@ -305,17 +305,18 @@ int32_t kern_dot_i8(const int8_t *a, const int8_t *b, size_t n)
     return s;
 }
 
-void kern_gemm_small(const float *x, size_t m, size_t k, const float *w, size_t nout, float *y)
+void kern_gemm_small(const float *x, size_t m, size_t k, const float *w, size_t nout, float *y,
+                     size_t ldy)
 {
 #if KERN_X86
     if (kern_have_avx2()) {
-        gemm_small_avx2(x, m, k, w, nout, y);
+        gemm_small_avx2(x, m, k, w, nout, y, ldy);
         return;
     }
 #endif
     for (size_t n = 0; n < nout; n++)
         for (size_t r = 0; r < m; r++)
-            y[r * nout + n] += kern_dot(x + r * k, w + n * k, k);
+            y[r * ldy + n] += kern_dot(x + r * k, w + n * k, k);
 }
 
 uint32_t kern_hamming(const uint64_t *a, const uint64_t *b, size_t nwords)

@@ -42,10 +42,12 @@ float kern_dot(const float *a, const float *b, size_t n);
 int32_t kern_dot_i8(const int8_t *a, const int8_t *b, size_t n);
 uint32_t kern_hamming(const uint64_t *a, const uint64_t *b, size_t nwords);
 
-/* y[m x nout] += x[m x k] w[nout x k]^T, for the few-row products that
- * sgemm does badly (it repacks all of w on every call): each block of w
- * rows is read once and applied to every row of x while it sits in L1. */
-void kern_gemm_small(const float *x, size_t m, size_t k, const float *w, size_t nout, float *y);
+/* y[m x nout] += x[m x k] w[nout x k]^T (rows of y ldy floats apart), for
+ * the few-row products that sgemm does badly (it repacks all of w on every
+ * call): each block of w rows is read once and applied to every row of x
+ * while it sits in L1. */
+void kern_gemm_small(const float *x, size_t m, size_t k, const float *w, size_t nout, float *y,
+                     size_t ldy);
 
 /* Scalar references for tests: erf approximation used by the AVX2 path. */
 float kern_erf_approx(float x);
