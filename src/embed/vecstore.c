@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -396,6 +397,12 @@ int vecstore_open(const char *dir, const char *model, size_t dim, int writable, 
         struct vfile *f = &vs->f[k];
         snprintf(f->path, sizeof f->path, "%s/%s.%s", dir, model, kind_ext[k]);
         f->fd = open(f->path, (writable ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0644);
+        /* One writer at a time: the lock lives as long as the .f32 fd. */
+        if (k == K_F32 && f->fd >= 0 && writable && flock(f->fd, LOCK_EX | LOCK_NB) != 0) {
+            snprintf(err, errlen, "%s is being written by another process", f->path);
+            rc = ERR_BUSY;
+            break;
+        }
         if (f->fd < 0) {
             if (k == K_F32) {
                 snprintf(err, errlen, "no vectors for %s in %s (run `paperboy embed`)", model, dir);

@@ -64,7 +64,8 @@ struct vechit {
 
 /* Opens the vectors of model (dim floats each) in dir, creating dir and
  * the files when writable and absent. Read-only: ERR_NOT_FOUND when there
- * are none. ERR_CORRUPT when a header is bad, names another model or dim,
+ * are none. Writable: ERR_BUSY while another process has them open for
+ * writing (flock on the .f32). ERR_CORRUPT when a header is bad, names another model or dim,
  * or (with verify) the checksum differs; err says which file and why.
  * Free with vecstore_close(). */
 int vecstore_open(const char *dir, const char *model, size_t dim, int writable, int verify,

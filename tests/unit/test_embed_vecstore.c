@@ -145,6 +145,10 @@ static void test_files(const char *dir)
     /* Supersede rowid 5 with rowid 6's vector, then a crash tail. */
     ok_eq_int(vecstore_open(dir, "test-model", DIM, 1, 1, &vs, err, sizeof err), 0,
               "writable reopen");
+    struct vecstore *vs2 = NULL;
+    ok_eq_int(vecstore_open(dir, "test-model", DIM, 1, 0, &vs2, err, sizeof err), ERR_BUSY,
+              "a second writer is refused");
+    ok(vs2 == NULL && strstr(err, "another process"), "and told why");
     ok_eq_int(vecstore_add(vs, 5, 99, v + 5 * DIM), 0, "append a newer vector for rowid 5");
     vecstore_close(vs);
     snprintf(p, sizeof p, "%s/test-model.f32", dir);
