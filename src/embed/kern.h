@@ -36,8 +36,9 @@ void kern_softmax(float *x, size_t n);
 /* x = (x - mean) / sqrt(var + eps) * g + b over n values (biased var). */
 void kern_layernorm(float *x, const float *g, const float *b, size_t n, float eps);
 
-/* Dot products: float, int8 (exact, in int32), and the Hamming distance of
- * two bit strings of nwords 64-bit words. */
+/* Dot products: float, int8 (exact in int32 for values in [-127, 127]; the
+ * AVX2 body does not take -128), and the Hamming distance of two bit
+ * strings of nwords 64-bit words. */
 float kern_dot(const float *a, const float *b, size_t n);
 int32_t kern_dot_i8(const int8_t *a, const int8_t *b, size_t n);
 uint32_t kern_hamming(const uint64_t *a, const uint64_t *b, size_t nwords);

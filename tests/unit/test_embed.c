@@ -127,6 +127,19 @@ static void test_kernels(void)
         fd += w[i] * w[i];
     }
     ok_eq_int(kern_dot_i8(a8, b8, 37), want8, "int8 dot");
+    int8_t c8[384], d8[384];
+    int32_t want384 = 0;
+    unsigned st = 7;
+    for (int i = 0; i < 384; i++) {
+        st = st * 1103515245u + 12345u;
+        c8[i] = (int8_t)((int)(st >> 16) % 255 - 127);
+        st = st * 1103515245u + 12345u;
+        d8[i] = (int8_t)(i % 2 ? 127 : -127);
+        if (i % 5 == 0)
+            d8[i] = (int8_t)((int)(st >> 16) % 255 - 127);
+        want384 += c8[i] * d8[i];
+    }
+    ok_eq_int(kern_dot_i8(c8, d8, 384), want384, "int8 dot, 384 values at the extremes");
     ok(fabsf(kern_dot(w, w, 37) - fd) < 1e-3f, "float dot");
     uint64_t h1[6] = {0, ~0ull, 5, 0, 0, 1}, h2[6] = {0, 0, 3, 0, 0, 1};
     ok_eq_int(kern_hamming(h1, h2, 6), 66, "hamming");
