@@ -147,6 +147,35 @@ AVX2 static void softmax_avx2(float *x, size_t n)
         x[i] *= 1.f / s;
 }
 
+AVX2 static void layernorm_avx2(float *x, const float *g, const float *b, size_t n, float eps)
+{
+    __m256 s = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        s = _mm256_add_ps(s, _mm256_loadu_ps(x + i));
+    float mean = hsum256(s);
+    for (; i < n; i++)
+        mean += x[i];
+    mean /= (float)n;
+    __m256 mv = _mm256_set1_ps(mean), v = _mm256_setzero_ps();
+    for (i = 0; i + 8 <= n; i += 8) {
+        __m256 d = _mm256_sub_ps(_mm256_loadu_ps(x + i), mv);
+        v = _mm256_fmadd_ps(d, d, v);
+    }
+    float var = hsum256(v);
+    for (; i < n; i++)
+        var += (x[i] - mean) * (x[i] - mean);
+    var /= (float)n;
+    float inv = 1.f / sqrtf(var + eps);
+    __m256 iv = _mm256_set1_ps(inv);
+    for (i = 0; i + 8 <= n; i += 8) {
+        __m256 d = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), mv), iv);
+        _mm256_storeu_ps(x + i, _mm256_fmadd_ps(d, _mm256_loadu_ps(g + i), _mm256_loadu_ps(b + i)));
+    }
+    for (; i < n; i++)
+        x[i] = (x[i] - mean) * inv * g[i] + b[i];
+}
+
 AVX2 static float dot_avx2(const float *a, const float *b, size_t n)
 {
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
@@ -265,6 +294,12 @@ void kern_softmax(float *x, size_t n)
 
 void kern_layernorm(float *x, const float *g, const float *b, size_t n, float eps)
 {
+#if KERN_X86
+    if (kern_have_avx2()) {
+        layernorm_avx2(x, g, b, n, eps);
+        return;
+    }
+#endif
     float mean = 0.f, var = 0.f;
     for (size_t i = 0; i < n; i++)
         mean += x[i];

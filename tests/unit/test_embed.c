@@ -117,6 +117,24 @@ static void test_kernels(void)
         se = fmax(se, fabs(v[i] - exp((double)w[i] * 7 - (double)w[36] * 7) / z));
     }
     ok(fabs(s - 1) < 1e-5 && se < 1e-6, "softmax");
+    float ln[387], g[387], bb[387];
+    double mu = 0, var = 0, lerr = 0;
+    for (int i = 0; i < 387; i++) {
+        ln[i] = sinf((float)i) * 3.f + 0.5f;
+        g[i] = 1.f + 0.01f * (float)(i % 7);
+        bb[i] = 0.1f * (float)(i % 3);
+        mu += ln[i];
+    }
+    mu /= 387;
+    for (int i = 0; i < 387; i++)
+        var += (ln[i] - mu) * (ln[i] - mu);
+    var /= 387;
+    float ln0[387];
+    memcpy(ln0, ln, sizeof ln);
+    kern_layernorm(ln, g, bb, 387, 1e-12f);
+    for (int i = 0; i < 387; i++)
+        lerr = fmax(lerr, fabs(ln[i] - ((ln0[i] - mu) / sqrt(var + 1e-12) * g[i] + bb[i])));
+    ok(lerr < 1e-5, "layernorm");
     int8_t a8[37], b8[37];
     int32_t want8 = 0;
     float fd = 0;
