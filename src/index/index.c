@@ -563,7 +563,7 @@ struct index_writer {
     uint32_t n_toks, cap_toks;
     uint32_t field_len;
     /* title tokens, analyzed once */
-    struct { uint32_t str_off; uint16_t len; uint32_t pos; uint32_t flags; } *tt;
+    struct { uint32_t str_off; uint16_t len; uint32_t pos; uint32_t flags; uint32_t word_id; } *tt;
     uint32_t n_tt, cap_tt;
     char *tt_str;
     size_t tt_str_n, tt_str_cap;
@@ -580,6 +580,10 @@ struct index_writer {
     char source[128];
     int has_sync;
     int rc; /* sticky error from a flush */
+    /* word_id -> term id + 1, per field with text (see tok_term) */
+    uint32_t *wmap[SEG_N_LEN_FIELDS];
+    uint32_t wmap_cap[SEG_N_LEN_FIELDS];
+    uint32_t wmap_epoch;
 };
 
 static uint64_t hash64(const void *p, size_t n, uint64_t seed)
@@ -596,8 +600,12 @@ static uint64_t hash64(const void *p, size_t n, uint64_t seed)
     }
     uint64_t v = 0;
     memcpy(&v, b, n);
-    h = (h ^ v) * 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 29;
+    h ^= v;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
     return h;
 }
 
@@ -611,6 +619,9 @@ static void w_reset_mem(struct index_writer *w)
     w->n_docs = 0;
     w->n_cat_ids = 0;
     memset(w->total_len, 0, sizeof w->total_len);
+    for (int f = 0; f < SEG_N_LEN_FIELDS; f++)
+        if (w->wmap[f])
+            memset(w->wmap[f], 0, (size_t)w->wmap_cap[f] * sizeof *w->wmap[f]);
 }
 
 int index_writer_new(struct index *ix, struct index_writer **out)
@@ -632,6 +643,7 @@ int index_writer_new(struct index *ix, struct index_writer **out)
         return rc;
     }
     w->ix = ix;
+    w->wmap_epoch = text_analyzer_epoch(w->an);
     w->title_repeat = ix->opts.title_repeat;
     w->flush_docs = ix->opts.flush_docs;
     w->table_mask = (1u << 16) - 1;
@@ -669,6 +681,8 @@ static void w_free(struct index_writer *w)
     free(w->loc);
     free(w->dels);
     free(w->self_del);
+    for (int f = 0; f < SEG_N_LEN_FIELDS; f++)
+        free(w->wmap[f]);
     text_analyzer_free(w->an);
     pthread_mutex_lock(&w->ix->mu);
     w->ix->writer_open = 0;
@@ -728,10 +742,41 @@ static uint32_t term_id(struct index_writer *w, int field, const char *s, size_t
     return id;
 }
 
-/* Records one occurrence of (field, term) at pos in the current doc. */
-static void add_occ(struct index_writer *w, int field, const char *s, size_t len, uint32_t pos)
+/* The term id of token (field, s, len) with the analyzer's word_id hint:
+ * a direct array maps word ids to term ids, so a word seen before costs no
+ * hashing. */
+static uint32_t tok_term(struct index_writer *w, int field, const char *s, size_t len,
+                         uint32_t word_id)
 {
+    if (word_id == UINT32_MAX || field >= SEG_N_LEN_FIELDS)
+        return term_id(w, field, s, len);
+    uint32_t epoch = text_analyzer_epoch(w->an);
+    if (epoch != w->wmap_epoch) {
+        for (int f = 0; f < SEG_N_LEN_FIELDS; f++)
+            if (w->wmap[f])
+                memset(w->wmap[f], 0, (size_t)w->wmap_cap[f] * sizeof *w->wmap[f]);
+        w->wmap_epoch = epoch;
+    }
+    if (word_id >= w->wmap_cap[field]) {
+        uint32_t cap = w->wmap_cap[field] ? w->wmap_cap[field] : 4096;
+        while (cap <= word_id)
+            cap *= 2;
+        w->wmap[field] = xrealloc(w->wmap[field], (size_t)cap * sizeof *w->wmap[field]);
+        memset(w->wmap[field] + w->wmap_cap[field], 0,
+               (size_t)(cap - w->wmap_cap[field]) * sizeof *w->wmap[field]);
+        w->wmap_cap[field] = cap;
+    }
+    uint32_t v = w->wmap[field][word_id];
+    if (v)
+        return v - 1;
     uint32_t id = term_id(w, field, s, len);
+    w->wmap[field][word_id] = id + 1;
+    return id;
+}
+
+/* Records one occurrence of term id at pos in the current doc. */
+static void add_occ_id(struct index_writer *w, uint32_t id, uint32_t pos)
+{
     struct wterm *x = &w->terms[id];
     if (w->n_toks == w->cap_toks) {
         w->cap_toks = w->cap_toks * 2 + 1024;
@@ -754,6 +799,11 @@ static void add_occ(struct index_writer *w, int field, const char *s, size_t len
     }
     x->tail = t;
     x->cur_tf++;
+}
+
+static void add_occ(struct index_writer *w, int field, const char *s, size_t len, uint32_t pos)
+{
+    add_occ_id(w, term_id(w, field, s, len), pos);
 }
 
 static void bytes_put(struct wterm *x, const uint8_t *b, uint32_t n)
@@ -813,7 +863,7 @@ struct fctx {
 static int field_tok(void *ctx, const struct text_token *t)
 {
     struct fctx *c = ctx;
-    add_occ(c->w, c->field, t->term, t->len, t->pos);
+    add_occ_id(c->w, tok_term(c->w, c->field, t->term, t->len, t->word_id), t->pos);
     if (!(t->flags & TEXT_TOKEN_JOINED))
         c->len++;
     return 0;
@@ -834,6 +884,7 @@ static int title_tok(void *ctx, const struct text_token *t)
     w->tt[w->n_tt].len = (uint16_t)t->len;
     w->tt[w->n_tt].pos = t->pos;
     w->tt[w->n_tt].flags = t->flags;
+    w->tt[w->n_tt].word_id = t->word_id;
     w->n_tt++;
     memcpy(w->tt_str + w->tt_str_n, t->term, t->len);
     w->tt_str_n += t->len;
@@ -1127,15 +1178,19 @@ int index_writer_add(struct index_writer *w, const struct index_doc *d)
         text_analyze(w->an, d->title, strlen(d->title), 0, title_tok, w, &title_end);
     uint32_t title_len = 0;
     for (uint32_t i = 0; i < w->n_tt; i++) {
-        add_occ(w, INDEX_FIELD_TITLE, w->tt_str + w->tt[i].str_off, w->tt[i].len, w->tt[i].pos);
+        uint32_t id = tok_term(w, INDEX_FIELD_TITLE, w->tt_str + w->tt[i].str_off, w->tt[i].len,
+                               w->tt[i].word_id);
+        add_occ_id(w, id, w->tt[i].pos);
         if (!(w->tt[i].flags & TEXT_TOKEN_JOINED))
             title_len++;
     }
     uint32_t base = 0, body_len = 0;
     for (int r = 0; r < w->title_repeat && d->title; r++) {
         for (uint32_t i = 0; i < w->n_tt; i++)
-            add_occ(w, INDEX_FIELD_BODY, w->tt_str + w->tt[i].str_off, w->tt[i].len,
-                    base + w->tt[i].pos);
+            add_occ_id(w,
+                       tok_term(w, INDEX_FIELD_BODY, w->tt_str + w->tt[i].str_off, w->tt[i].len,
+                                w->tt[i].word_id),
+                       base + w->tt[i].pos);
         body_len += title_len;
         base += title_end + INDEX_POS_GAP;
     }

@@ -160,11 +160,12 @@ static double ref_score(uint32_t tf, uint32_t dl, double avgdl)
     return tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl));
 }
 
+static void frontier_sorted(struct tdl *p, size_t n, double avgdl, struct seg_pairs *out);
+
 /* Reduces n (tf, dl) points (clobbered) to a dominating frontier of at
  * most SEG_PAIRS pairs. */
 static void frontier(struct tdl *p, size_t n, double avgdl, struct seg_pairs *out)
 {
-    memset(out, 0, sizeof *out);
     for (size_t i = 0; i < n; i++) {
         if (p[i].tf > 65535)
             p[i].tf = 65535;
@@ -172,6 +173,39 @@ static void frontier(struct tdl *p, size_t n, double avgdl, struct seg_pairs *ou
             p[i].dl = 65535;
     }
     qsort(p, n, sizeof *p, tdl_cmp);
+    frontier_sorted(p, n, avgdl, out);
+}
+
+/* The same for one block's postings, without sorting: the smallest dl per
+ * tf (tf >= 32 share one bucket, represented by their largest tf). */
+static void block_frontier(const uint32_t *tfs, const uint32_t *dls, uint32_t n, double avgdl,
+                           struct seg_pairs *out)
+{
+    uint32_t mind[33], big = 0;
+    for (int b = 0; b < 33; b++)
+        mind[b] = UINT32_MAX;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t b = tfs[i] >= 32 ? 32 : tfs[i];
+        if (tfs[i] > big && b == 32)
+            big = tfs[i];
+        if (dls[i] < mind[b])
+            mind[b] = dls[i];
+    }
+    struct tdl p[33];
+    size_t m = 0;
+    for (int b = 32; b >= 1; b--)
+        if (mind[b] != UINT32_MAX) {
+            p[m].tf = b == 32 ? (big > 65535 ? 65535 : big) : (uint32_t)b;
+            p[m].dl = mind[b] > 65535 ? 65535 : mind[b];
+            m++;
+        }
+    frontier_sorted(p, m, avgdl, out);
+}
+
+/* p sorted by tf descending, then dl ascending. */
+static void frontier_sorted(struct tdl *p, size_t n, double avgdl, struct seg_pairs *out)
+{
+    memset(out, 0, sizeof *out);
     /* Keep points whose dl is below every dl of a higher (or equal) tf. */
     size_t m = 0;
     uint32_t min_dl = UINT32_MAX;
@@ -478,15 +512,14 @@ static void flush_block(struct seg_out *o)
         return;
     uint32_t gaps[SEG_BLOCK], tfm[SEG_BLOCK], maxg = 0, maxt = 0;
     int64_t prev = o->blk_prev;
-    struct tdl pts[SEG_BLOCK];
+    uint32_t dls[SEG_BLOCK];
     for (uint32_t i = 0; i < n; i++) {
         gaps[i] = (uint32_t)((int64_t)o->blk_docs[i] - prev - 1);
         prev = o->blk_docs[i];
         tfm[i] = o->blk_tfs[i] - 1;
         maxg |= gaps[i];
         maxt |= tfm[i];
-        pts[i].tf = o->blk_tfs[i];
-        pts[i].dl = o->field < SEG_N_LEN_FIELDS ? o->len[o->field][o->blk_docs[i]] : 0;
+        dls[i] = o->field < SEG_N_LEN_FIELDS ? o->len[o->field][o->blk_docs[i]] : 0;
     }
     unsigned bd = bits_for(maxg), bt = bits_for(maxt);
     struct seg_blk blk;
@@ -494,7 +527,7 @@ static void flush_block(struct seg_out *o)
     blk.last_doc = o->blk_docs[n - 1];
     blk.doc_off = (uint32_t)o->tdata_n; /* made absolute in end_term */
     blk.pos_off = o->blk_pos_off;
-    frontier(pts, n, o->avgdl[o->field], &blk.pairs);
+    block_frontier(o->blk_tfs, dls, n, o->avgdl[o->field], &blk.pairs);
     uint8_t buf[2 + 2 * SEG_BLOCK * 4 + 8];
     buf[0] = (uint8_t)bd;
     buf[1] = (uint8_t)bt;
