@@ -111,6 +111,7 @@ struct seg {
     char *name; /* file name within the index directory ("seg-....pbx") */
     void *map;  /* the mapping (NULL when borrowed) */
     size_t size;
+    const uint8_t *data_end; /* one past the last byte of the file image */
     uint32_t n_docs;
     const int64_t *rowid;
     const int32_t *date;

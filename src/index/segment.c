@@ -104,6 +104,46 @@ static void pack(uint8_t *dst, const uint32_t *v, uint32_t n, unsigned bits)
         *dst = (uint8_t)acc;
 }
 
+/* Fast unpacking for a constant width: each value is one unaligned 64-bit
+ * load, so it may read up to 8 bytes past the packed data (the caller
+ * checks there is room). */
+#define UNPACK_FAST(B)                                                                             \
+    static void unpack_##B(uint32_t *v, const uint8_t *src, uint32_t n)                           \
+    {                                                                                              \
+        const uint64_t mask = (B) == 32 ? 0xffffffffull : ((1ull << (B)) - 1);                    \
+        for (uint32_t i = 0; i < n; i++) {                                                         \
+            size_t bit = (size_t)i * (B);                                                          \
+            v[i] = (uint32_t)((rd64(src + (bit >> 3)) >> (bit & 7)) & mask);                       \
+        }                                                                                          \
+    }
+UNPACK_FAST(1)
+UNPACK_FAST(2)
+UNPACK_FAST(3)
+UNPACK_FAST(4)
+UNPACK_FAST(5)
+UNPACK_FAST(6)
+UNPACK_FAST(7)
+UNPACK_FAST(8)
+UNPACK_FAST(9)
+UNPACK_FAST(10)
+UNPACK_FAST(11)
+UNPACK_FAST(12)
+UNPACK_FAST(13)
+UNPACK_FAST(14)
+UNPACK_FAST(15)
+UNPACK_FAST(16)
+UNPACK_FAST(17)
+UNPACK_FAST(18)
+UNPACK_FAST(19)
+UNPACK_FAST(20)
+
+typedef void (*unpack_fn)(uint32_t *, const uint8_t *, uint32_t);
+static const unpack_fn unpackers[21] = {
+    NULL,       unpack_1,  unpack_2,  unpack_3,  unpack_4,  unpack_5,  unpack_6,
+    unpack_7,   unpack_8,  unpack_9,  unpack_10, unpack_11, unpack_12, unpack_13,
+    unpack_14,  unpack_15, unpack_16, unpack_17, unpack_18, unpack_19, unpack_20,
+};
+
 /* Unpacks n values of bits bits from exactly packed_size(n, bits) bytes. */
 static void unpack(uint32_t *v, const uint8_t *src, uint32_t n, unsigned bits)
 {
@@ -941,6 +981,7 @@ int index_seg_open_mem(const void *p, size_t len, int verify_crc, struct seg **o
         return rc;
     }
     sg->size = len;
+    sg->data_end = (const uint8_t *)p + len;
     *out = sg;
     return 0;
 }
@@ -1112,8 +1153,15 @@ static int decode_block(struct pcur *c, uint32_t b)
     size_t sd = packed_size(n, s[0]), st = packed_size(n, s[1]);
     if ((size_t)(e - s) < 2 + sd + st)
         goto bad;
-    unpack(c->docs, s + 2, n, s[0]);
-    unpack(c->tfs, s + 2 + sd, n, s[1]);
+    /* the fast unpackers may read 8 bytes past the data: room is checked */
+    if (s[0] >= 1 && s[0] <= 20 && s + 2 + sd + 8 <= c->seg->data_end)
+        unpackers[s[0]](c->docs, s + 2, n);
+    else
+        unpack(c->docs, s + 2, n, s[0]);
+    if (s[1] >= 1 && s[1] <= 20 && s + 2 + sd + st + 8 <= c->seg->data_end)
+        unpackers[s[1]](c->tfs, s + 2 + sd, n);
+    else
+        unpack(c->tfs, s + 2 + sd, n, s[1]);
     uint64_t d = (uint64_t)(prev + 1);
     for (uint32_t i = 0; i < n; i++) {
         d += c->docs[i];
