@@ -23,7 +23,13 @@ static int cmd_version(int argc, char **argv)
 }
 
 static const struct command commands[] = {
+    {"ingest", cmd_ingest, "read paper files (Kaggle JSONL, arXiv OAI-PMH/Atom, HF daily papers)"},
+    {"show", cmd_show, "print one paper"},
+    {"list", cmd_list, "list the papers of a day, week or month"},
+    {"stats", cmd_stats, "papers by category and by month"},
+    {"harvest", cmd_harvest, "harvest arXiv metadata over OAI-PMH into the store"},
     {"version", cmd_version, "print the version"},
+    {"serve", cmd_serve, "serve the web app, JSON API and feeds"},
 };
 
 static void usage(FILE *f)
