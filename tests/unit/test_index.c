@@ -18,6 +18,9 @@
 
 #include "index/index.h"
 #include "index/index_int.h"
+#include "index/sync.h"
+#include "store/store.h"
+#include "util/buf.h"
 #include "ok.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -993,6 +996,91 @@ static void test_scifact(void)
     index_close(ix);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* store sync                                                          */
+
+static void put_paper(struct store *st, const char *id, int version, const char *title,
+                      const char *abstract, const char *cats)
+{
+    struct paper p;
+    paper_init(&p);
+    p.id = xstrdup(id);
+    p.title = xstrdup(title);
+    p.abstract = xstrdup(abstract);
+    p.categories = xstrdup(cats);
+    p.created = xstrdup("2023-05-04");
+    paper_add_author(&p, "Ada Lovelace", "Lovelace", "Ada", NULL);
+    char date[16];
+    snprintf(date, sizeof date, "2023-05-%02d", 4 + version);
+    paper_add_version(&p, version, date, NULL);
+    enum store_change ch;
+    store_paper_upsert(st, &p, &ch);
+    paper_cleanup(&p);
+}
+
+static void test_sync(void)
+{
+    char dbp[600];
+    snprintf(dbp, sizeof dbp, "%s/sync.db", tmproot);
+    struct store *st = NULL;
+    if (store_open(dbp, 0, &st) != 0) {
+        ok(0, "store opens");
+        return;
+    }
+    put_paper(st, "2301.00001", 1, "Quantum kittens", "We study quantum kittens.", "quant-ph");
+    put_paper(st, "2301.00002", 1, "Classical dogs", "Dogs bark classically.", "cs.AI");
+    const char *dir = tdir("sync-index");
+    struct index *ix = NULL;
+    int64_t n = 0;
+    ok_eq_int(index_reindex(st, dir, NULL, NULL, &ix, &n), 0, "reindex from the store");
+    ok_eq_int(n, 2, "two papers indexed");
+    struct index_hit h[10];
+    ok_eq_int(q_simple(ix, "kittens", h, 10), 1, "found after reindex");
+    int64_t rowid = 0;
+    store_paper_rowid(st, "2301.00001", &rowid);
+    ok_eq_int(h[0].rowid, rowid, "hit is the store's rowid");
+    struct index_snapshot *s = index_snapshot_acquire(ix);
+    int32_t date = 0;
+    ok(index_snapshot_has(s, rowid, &date) && date == index_date_days("2023-05-04"),
+       "date from created");
+    ok_eq_int(index_snapshot_df(s, INDEX_FIELD_AUTHORS, "lovelac", 7), 2, "authors indexed");
+    index_snapshot_release(s);
+
+    ok_eq_int(index_sync(ix, st, &n), 0, "sync with nothing new");
+    ok_eq_int(n, 0, "nothing synced");
+    put_paper(st, "2301.00001", 2, "Quantum puppies", "We study quantum puppies now.", "quant-ph");
+    put_paper(st, "2301.00003", 1, "Graph kittens", "Kittens on graphs.", "cs.DM");
+    ok_eq_int(index_sync(ix, st, &n), 0, "sync after an update and an addition");
+    ok_eq_int(n, 2, "two papers synced");
+    ok_eq_int(q_simple(ix, "puppies", h, 10), 1, "updated text found");
+    ok_eq_int(h[0].rowid, rowid, "same rowid after the update");
+    ok_eq_int(q_simple(ix, "kittens", h, 10), 1, "old text gone, new paper found");
+    s = index_snapshot_acquire(ix);
+    ok_eq_int(s->n_live, 3, "three live documents");
+    index_snapshot_release(s);
+    index_close(ix);
+
+    /* another store: stale */
+    char dbp2[600];
+    snprintf(dbp2, sizeof dbp2, "%s/other.db", tmproot);
+    struct store *st2 = NULL;
+    store_open(dbp2, 0, &st2);
+    put_paper(st2, "2301.00009", 1, "Other", "Another store entirely.", "cs.AI");
+    ok_eq_int(index_open(dir, &ix), 0, "reopen");
+    ok_eq_int(index_sync(ix, st2, &n), ERR_CORRUPT, "index of another store: stale");
+    index_close(ix);
+    ok_eq_int(index_open_synced(st2, dir, NULL, NULL, &ix), 0, "open_synced rebuilds");
+    ok_eq_int(q_simple(ix, "another", h, 10), 1, "rebuilt from the other store");
+    ok_eq_int(q_simple(ix, "kittens", h, 10), 0, "nothing of the first store");
+    index_close(ix);
+    store_close(st2);
+    store_close(st);
+    ok_eq_int(index_date_days("1970-01-02"), 1, "days since epoch");
+    ok_eq_int(index_date_days("nonsense"), INDEX_NO_DATE, "bad date");
+    ok_eq_int(index_date_days(NULL), INDEX_NO_DATE, "no date");
+}
+
 int main(void)
 {
     snprintf(tmproot, sizeof tmproot, "/tmp/pb-test-index-%d", (int)getpid());
@@ -1006,6 +1094,7 @@ int main(void)
     test_random();
     test_concurrent();
     test_scifact();
+    test_sync();
     rm_rf(tmproot);
     return ok_done();
 }
