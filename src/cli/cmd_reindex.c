@@ -27,7 +27,7 @@ static const struct cli_opt opts[] = {
     {"sync", NULL, "add only papers changed since the last run"},
     {"title-repeat", "N", "title copies in the body field, 0..8 (default 1)"},
     {"stem", "NAME", "stemmer: english (default), porter, none"},
-    {"stop", "NAME", "stopwords: lucene (default), snowball, none"},
+    {"stop", "NAME", "stopwords: snowball (default), lucene, none"},
     {"quiet", NULL, "no progress line"},
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
@@ -69,7 +69,7 @@ int cmd_reindex(int argc, char **argv)
         return 2;
     io.title_repeat = (int)tr;
     const char *stem = cli_get(&a, opts, N_OPTS, "stem", "english");
-    const char *stop = cli_get(&a, opts, N_OPTS, "stop", "lucene");
+    const char *stop = cli_get(&a, opts, N_OPTS, "stop", "snowball");
     if (text_stem_parse(stem, &io.analyzer.stem) || text_stop_parse(stop, &io.analyzer.stop)) {
         fprintf(stderr, "paperboy reindex: unknown --stem '%s' or --stop '%s'\n", stem, stop);
         return 2;

@@ -146,7 +146,7 @@ int text_stop_parse(const char *name, enum text_stop *out)
 void text_analyzer_opts_default(struct text_analyzer_opts *o)
 {
     o->stem = TEXT_STEM_ENGLISH;
-    o->stop = TEXT_STOP_LUCENE;
+    o->stop = TEXT_STOP_SNOWBALL;
 }
 
 /* ------------------------------------------------------------------ */

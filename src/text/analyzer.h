@@ -72,10 +72,15 @@ enum text_stem {
     TEXT_STEM_PORTER = 2   /* Snowball "porter" (the original Porter, as Lucene/Anserini) */
 };
 
+/* Stopword lists. The default, Snowball's, was picked by measurement:
+ * BM25 (k1 0.9, b 0.4, title + abstract) nDCG@10 on the 809 SciFact train
+ * queries: snowball 0.6953, lucene 0.6942, none 0.6929 (english stemmer;
+ * porter: 0.6952 / 0.6944 / 0.6920). The margin is small; the larger list
+ * also makes queries cheaper (fewer very common terms). */
 enum text_stop {
     TEXT_STOP_NONE = 0,
-    TEXT_STOP_LUCENE = 1,  /* Lucene's/Anserini's 33 English stopwords; the default */
-    TEXT_STOP_SNOWBALL = 2 /* the Snowball English list (~175 words) */
+    TEXT_STOP_LUCENE = 1,  /* Lucene's/Anserini's 33 English stopwords */
+    TEXT_STOP_SNOWBALL = 2 /* the Snowball English list (151 words); the default */
 };
 
 /* Analyzer options; zeroed fields mean TEXT_STEM_NONE / TEXT_STOP_NONE, so
@@ -112,7 +117,7 @@ typedef int (*text_token_fn)(void *ctx, const struct text_token *tok);
 
 struct text_analyzer;
 
-/* Writes the defaults (TEXT_STEM_ENGLISH, TEXT_STOP_LUCENE) into *o. */
+/* Writes the defaults (TEXT_STEM_ENGLISH, TEXT_STOP_SNOWBALL) into *o. */
 void text_analyzer_opts_default(struct text_analyzer_opts *o /* OUT */);
 
 /* Creates an analyzer with options o (NULL means the defaults).
