@@ -157,6 +157,8 @@ int index_reindex(struct store *st, const char *dir, const struct index_opts *o,
     c.t0 = time_mono();
     rc = index_writer_new(ix, &c.w);
     if (rc == 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        index_writer_set_threads(c.w, cpus > 4 ? 4 : cpus < 1 ? 1 : (int)cpus);
         /* Papers changed while we read have seq > mark: the next sync
          * indexes them again. */
         rc = store_paper_each(st, 0, each_fn, &c);

@@ -1081,6 +1081,70 @@ static void test_sync(void)
     ok_eq_int(index_date_days(NULL), INDEX_NO_DATE, "no date");
 }
 
+/* A writer with worker threads builds the same index (results equal). */
+static void build_seq(struct index *ix, int threads, uint64_t seed)
+{
+    rng_state = seed;
+    struct index_writer *w;
+    index_writer_new(ix, &w);
+    if (threads > 1)
+        ok_eq_int(index_writer_set_threads(w, threads), 0, "set threads");
+    for (int i = 0; i < 6000; i++) {
+        char *ow[4];
+        struct index_doc d;
+        gen_doc(&d, (int64_t)rndn(4000), ow); /* many re-adds of a rowid */
+        index_writer_add(w, &d);
+        free4(ow);
+        if (i % 11 == 0)
+            index_writer_delete(w, (int64_t)rndn(4000));
+    }
+    ok_eq_int(index_writer_commit(w), 0, "threaded/plain commit");
+}
+
+static void test_threads(void)
+{
+    struct index *a, *b;
+    struct index_opts o;
+    index_opts_default(&o);
+    o.flush_docs = 1500;
+    index_create(tdir("thr-a"), &o, &a);
+    index_create(tdir("thr-b"), &o, &b);
+    build_seq(a, 1, 4242);
+    build_seq(b, 3, 4242);
+    struct index_snapshot *sa = index_snapshot_acquire(a), *sb = index_snapshot_acquire(b);
+    ok(sa->n_live == sb->n_live && sa->n_docs == sb->n_docs, "same live and total docs");
+    printf("# threads: %d vs %d segments, %lld live\n", sa->n, sb->n, (long long)sa->n_live);
+    static struct index_hit ha[100], hb[100];
+    int same = 1;
+    for (int i = 0; i < 300; i++) {
+        struct qgen g;
+        struct index_query q;
+        gen_query(&g, &q, 2);
+        size_t na, nb;
+        index_search_exhaustive(sa, &q, 100, ha, &na, NULL);
+        index_search(sb, &q, 100, hb, &nb, NULL);
+        same &= same_hits(ha, na, hb, nb);
+    }
+    ok(same, "3 worker threads: same results as one thread");
+    index_snapshot_release(sa);
+    index_snapshot_release(sb);
+    compare_random(b, 300, 2, "block-max == exhaustive on the threaded build");
+    index_close(a);
+    index_close(b);
+    /* set_threads after an add: refused */
+    struct index *c;
+    index_create(tdir("thr-c"), NULL, &c);
+    struct index_writer *w;
+    index_writer_new(c, &w);
+    add_text(w, 1, "x", "y", NULL, NULL, 1);
+    ok_eq_int(index_writer_set_threads(w, 2), ERR_INVALID, "threads after the first add: refused");
+    index_writer_abort(w);
+    struct index_snapshot *sc = index_snapshot_acquire(c);
+    ok_eq_int(sc->n_docs, 0, "abort leaves nothing");
+    index_snapshot_release(sc);
+    index_close(c);
+}
+
 int main(void)
 {
     snprintf(tmproot, sizeof tmproot, "/tmp/pb-test-index-%d", (int)getpid());
@@ -1093,6 +1157,7 @@ int main(void)
     test_phrases_filters();
     test_random();
     test_concurrent();
+    test_threads();
     test_scifact();
     test_sync();
     rm_rf(tmproot);
