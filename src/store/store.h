@@ -151,6 +151,10 @@ int store_count_by_month(struct store *s, store_count_fn fn, void *ctx);
 /* Key/value state that must survive restarts (harvest tokens, datestamps).
  * store_state_get writes a malloc'ed copy to *value (free() it) or returns
  * ERR_NOT_FOUND. */
+/* The state key under which `paperboy harvest` leaves "ISO-TIME|URL: reason"
+ * when a harvest stops, deleted when one completes; the web app's empty page
+ * shows it (a newcomer without network learns why there are no papers). */
+#define STORE_STATE_HARVEST_FAILURE "harvest|last_failure"
 int store_state_get(struct store *s, const char *key, char **value /* OUT */);
 int store_state_set(struct store *s, const char *key, const char *value);
 int store_state_del(struct store *s, const char *key);
