@@ -24,6 +24,8 @@ static int cmd_version(int argc, char **argv)
 
 static const struct command commands[] = {
     {"version", cmd_version, "print the version"},
+    {"search", cmd_search, "search papers: paperboy search [--json] QUERY..."},
+    {"eval", cmd_eval, "retrieval quality on a BEIR dataset (nDCG@10, recall@100, MRR@10)"},
 };
 
 static void usage(FILE *f)
