@@ -393,6 +393,8 @@ int cmd_eval(int argc, char **argv)
     fprintf(stderr, "paperboy eval: %zu queries (%zu without judgments skipped) in %.2f s\n",
             c.n_queries, c.n_unjudged, t2 - t1);
     double nq = c.n_queries ? (double)c.n_queries : 1.0;
+    fprintf(stderr, "paperboy eval: unrounded: ndcg@10=%.10f recall@100=%.10f mrr@10=%.10f\n",
+            sum_ndcg / nq, sum_recall / nq, sum_rr / nq);
     printf("ndcg@10=%.4f recall@100=%.4f mrr@10=%.4f queries=%zu\n", sum_ndcg / nq,
            sum_recall / nq, sum_rr / nq, c.n_queries);
     status = 0;
