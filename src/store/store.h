@@ -1,14 +1,15 @@
 /*
- * store.h - the paper store: the only source of truth (see docs/ARCHITECTURE.md).
+ * store.h - the paper store: the only source of truth (see DESIGN.md).
  *
  * Backed by SQLite (WAL, foreign keys on, schema versioned in
  * PRAGMA user_version, migrations run on open). Only store/ includes
  * sqlite3.h; every statement uses bound parameters.
  *
- * Tables (see store.c for the DDL): papers (one row per arXiv id),
- * paper_versions, paper_authors, daily_entries (which paper was on which
- * day's list, apart from the papers), harvest_state (resumption tokens and
- * datestamps per harvest), meta.
+ * Tables (see store_schema.c for the DDL and the migration list): papers
+ * (one row per arXiv id), paper_versions, paper_authors, paper_categories
+ * (every listed category, cross-lists included), daily_entries (which
+ * paper was on which day's list, apart from the papers), state (harvest
+ * resumption tokens and datestamps).
  *
  * Upsert rule (store_paper_upsert): a record is "newer" when its
  * latest_version is above the stored one, or when both are 0/equal and its
@@ -17,7 +18,12 @@
  * nothing; a record that knows no version (0) for a known paper only fills
  * fields the stored paper lacks (e.g. a Hugging Face item adds nothing over
  * an arXiv record, but an OAI record may add versions' dates). Version
- * history is always the union of what every source said.
+ * history is always the union of what every source said. Details: a newer
+ * record's NULL fields keep the stored values (it never erases a field), an
+ * equal-version record fills NULL fields like a version-unknown one, an
+ * older-version record changes no field but still adds versions (or
+ * version dates/sizes) not known yet; nothing is written when nothing
+ * changes. See store_paper.c.
  *
  * Threads: one struct store per thread (SQLite connections are not shared).
  * Readers never block writers (WAL).
@@ -36,30 +42,51 @@ struct store;
 enum store_change { STORE_ADDED = 1, STORE_UPDATED = 2, STORE_UNCHANGED = 3 };
 
 /* Opens (creating if needed, with parent directories) the database at path
- * and migrates it to the current schema. readonly opens without creating.
+ * and migrates it to the current schema. readonly opens without creating or
+ * migrating: ERR_NOT_FOUND when the file does not exist, ERR_UNSUPPORTED
+ * when its schema is older than this binary's (open it read-write once).
  * ERR_IO if it cannot be opened, ERR_CORRUPT if it is not a paperboy
- * database or newer than this binary. The caller frees with store_close(). */
+ * database (including a file that is not SQLite) or newer than this binary.
+ * ":memory:" opens a private in-memory store. The caller frees with
+ * store_close(). */
 int store_open(const char *path, int readonly, struct store **out /* OUT */);
+/* Like store_open(), and on failure writes a one-line reason ("PATH: file
+ * is not a database", ...) into why (why_len bytes, may be NULL/0), since
+ * no handle exists to ask store_errmsg(). */
+int store_open_err(const char *path, int readonly, struct store **out /* OUT */, char *why,
+                   size_t why_len);
 /* Closes the handle; store_close(NULL) does nothing. */
 void store_close(struct store *s);
 
 /* Transactions: writes between begin and commit land together or not at
- * all. Nesting is not supported. */
+ * all. Nesting is not supported (store_begin inside one is ERR_INVALID).
+ * On a read-write handle begin takes the write lock at once (it may wait
+ * up to the busy timeout, then ERR_BUSY); on a read-only handle it opens
+ * a read snapshot. A write outside begin/commit is its own transaction.
+ * store_rollback with none open does nothing and returns 0. */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 int store_rollback(struct store *s);
 
 /* Inserts or updates one paper by id following the upsert rule above.
- * Writes what happened to *change. ERR_INVALID when p->id is missing. */
+ * Writes what happened to *change. ERR_INVALID when p->id is missing. A
+ * failing upsert leaves nothing of the record behind (it runs in a
+ * savepoint), and the caller's transaction stays usable. */
 int store_paper_upsert(struct store *s, const struct paper *p, enum store_change *change /* OUT */);
 
-/* Inserts or updates the daily entry (paper_id, day, source): upvotes and
- * comments take the imported values. The paper need not exist yet. */
+/* Inserts or updates the daily entry (paper_id, day, source; a NULL source
+ * is "hf"): upvotes and comments take the imported values, other non-NULL
+ * fields replace stored ones. The paper need not exist yet. *change is
+ * STORE_UNCHANGED when nothing differed. ERR_INVALID without id or day. */
 int store_daily_upsert(struct store *s, const struct daily_entry *e, enum store_change *change /* OUT */);
 
-/* Loads paper id (normalised) into *p, which the caller initialised and
- * later cleans up. ERR_NOT_FOUND when absent. */
+/* Loads paper id (normalised) into *p, with its authors and versions,
+ * which the caller initialised and later cleans up (whatever *p held is
+ * cleaned up first, on success only). ERR_NOT_FOUND when absent. */
 int store_paper_get(struct store *s, const char *id, struct paper *p /* OUT */);
+/* The same, by the internal row number (store_paper_rowid), as the search
+ * indexes know papers. ERR_NOT_FOUND when no paper has that row. */
+int store_paper_get_by_rowid(struct store *s, int64_t rowid, struct paper *p /* OUT */);
 
 /* Internal row number of a paper (stable for the life of the row), used by
  * the derived indexes as a document id. ERR_NOT_FOUND when absent. */
@@ -67,7 +94,11 @@ int store_paper_rowid(struct store *s, const char *id, int64_t *rowid /* OUT */)
 
 /* Calls fn for every paper whose row number is above after_rowid, in row
  * order; fn gets the row number and a paper owned by the store (valid only
- * during the call). A non-zero return from fn stops and is returned. */
+ * during the call), loaded in full: fields, authors and versions. A
+ * non-zero return from fn stops and is returned. fn may read through s but
+ * must not write papers through it while the iteration runs (use another
+ * handle). Papers, authors and versions are each read once in order, so a
+ * full pass over the store is sequential I/O. */
 typedef int (*store_paper_fn)(void *ctx, int64_t rowid, const struct paper *p);
 int store_paper_each(struct store *s, int64_t after_rowid, store_paper_fn fn, void *ctx);
 
@@ -79,10 +110,14 @@ struct store_listing {
 };
 
 /* Lists papers listed between day_from and day_to inclusive ("YYYY-MM-DD").
- * A paper's day is its daily-list day when it has a daily entry, else the
- * day of its first version (created). Ordered by day descending, then
- * upvotes descending, then id. offset/limit page through; *total receives the
- * full count (may be NULL). The caller frees with store_listing_free(). */
+ * A paper's day is its daily-list day when it has a daily entry (the
+ * earliest, when it was listed on several days), else the day of its first
+ * version (created). Ordered by day descending, then upvotes descending,
+ * then id. offset/limit page through; *total receives the full count (may
+ * be NULL). Only stored papers are listed (a daily entry whose paper has
+ * not arrived is not). The store keeps the day in an indexed column, so a
+ * page costs an index range scan. The caller frees with
+ * store_listing_free(). */
 int store_list_days(struct store *s, const char *day_from, const char *day_to, size_t offset,
                     size_t limit, struct store_listing **out /* OUT */, size_t *n /* OUT */,
                     size_t *total /* OUT */);
@@ -95,8 +130,12 @@ int store_latest_day(struct store *s, char *day /* OUT */);
 /* Counts for `paperboy stats`: fn is called once per (key, count) row. */
 typedef void (*store_count_fn)(void *ctx, const char *key, int64_t count);
 int store_count_papers(struct store *s, int64_t *n /* OUT */);
-int store_count_by_category(struct store *s, store_count_fn fn, void *ctx); /* primary category */
-int store_count_by_month(struct store *s, store_count_fn fn, void *ctx);    /* "YYYY-MM" of created */
+/* Papers per primary category, most first (then by name). */
+int store_count_by_category(struct store *s, store_count_fn fn, void *ctx);
+/* Papers per listed category, cross-lists included, most first. */
+int store_count_by_category_all(struct store *s, store_count_fn fn, void *ctx);
+/* Papers per "YYYY-MM" of created, in month order. */
+int store_count_by_month(struct store *s, store_count_fn fn, void *ctx);
 
 /* Key/value state that must survive restarts (harvest tokens, datestamps).
  * store_state_get writes a malloc'ed copy to *value (free() it) or returns
@@ -105,10 +144,12 @@ int store_state_get(struct store *s, const char *key, char **value /* OUT */);
 int store_state_set(struct store *s, const char *key, const char *value);
 int store_state_del(struct store *s, const char *key);
 
-/* Runs PRAGMA integrity_check; 0 when "ok", ERR_CORRUPT otherwise. */
+/* Runs PRAGMA integrity_check and foreign_key_check; 0 when both are
+ * clean, ERR_CORRUPT otherwise (the first problem is in store_errmsg). */
 int store_check(struct store *s);
 
-/* The last SQLite error text for diagnostics (never NULL). */
+/* The last failure's text for diagnostics: what the store was doing and
+ * sqlite3_errmsg() (never NULL; owned by s, valid until the next call). */
 const char *store_errmsg(struct store *s);
 
 #endif
