@@ -131,8 +131,8 @@ int64_t index_snapshot_df(const struct index_snapshot *s, enum index_field f, co
 int index_snapshot_has(const struct index_snapshot *s, int64_t rowid, int32_t *date)
 {
     for (int i = 0; i < s->n; i++) {
-        uint32_t d = index_seg_find(s->segs[i].seg, rowid);
-        if (d != DOC_END && !delset_has(s->segs[i].del, d)) {
+        uint32_t d = index_seg_find(s->segs[i].seg, rowid, s->segs[i].del);
+        if (d != DOC_END) {
             if (date)
                 *date = s->segs[i].seg->date[d];
             return 1;
@@ -1296,6 +1296,7 @@ int index_writer_commit(struct index_writer *w)
     char (*written)[64] = NULL;
     int n_written = 0;
     size_t n_nd = 0;
+    int committed = 0;
     struct index_snapshot *ns = NULL;
     if (rc == 0) {
         struct index_snapshot *cur = index_snapshot_acquire(ix);
@@ -1313,8 +1314,8 @@ int index_writer_commit(struct index_writer *w)
         for (size_t i = 0; i < w->n_dels; i++)
             for (int s = 0; s < cur->n; s++) {
                 const struct seg *g = cur->segs[s].seg;
-                uint32_t doc = index_seg_find(g, w->dels[i]);
-                if (doc != DOC_END && !delset_has(nd[s] ? nd[s] : cur->segs[s].del, doc))
+                uint32_t doc = index_seg_find(g, w->dels[i], nd[s] ? nd[s] : cur->segs[s].del);
+                if (doc != DOC_END)
                     cow_delete(&nd[s], cur->segs[s].del, g->n_docs, doc);
             }
         /* The batch's segments and their self-deletions. */
@@ -1332,9 +1333,11 @@ int index_writer_commit(struct index_writer *w)
         rc = write_dels(ix, &m, nd, written, &n_written);
         if (rc == 0)
             rc = index_manifest_write(ix->dir, &m, 0);
-        if (rc == 0)
+        if (rc == 0) {
+            committed = 1; /* on disk: from here on nothing is removed */
             rc = snap_for(ix, &m, nd, &ns);
-        if (rc) {
+        }
+        if (rc && !committed) {
             for (int i = 0; i < n_written; i++)
                 remove_file(ix->dir, written[i]);
         }
@@ -1358,7 +1361,7 @@ int index_writer_commit(struct index_writer *w)
         index_delset_unref(nd[i]);
     free(written);
     free(nd);
-    if (rc) {
+    if (rc && !committed) {
         index_writer_abort(w);
     } else {
         w->n_segs = 0; /* the segment files now belong to the index */
@@ -1629,7 +1632,7 @@ int index_merge(struct index *ix, int force, int *merged)
     rc = merge_write(ix, src, n_pick, name, sizeof name, maps, &n_docs);
 
     /* Publish: replace the sources by the merged segment. */
-    int locked = 0, mu_held = 0;
+    int locked = 0, mu_held = 0, committed = 0;
     struct manifest m;
     memset(&m, 0, sizeof m);
     struct delset *del = NULL;
@@ -1690,9 +1693,11 @@ int index_merge(struct index *ix, int force, int *merged)
             rc = write_dels(ix, &m, nd, written, &n_written);
             if (rc == 0)
                 rc = index_manifest_write(ix->dir, &m, 0);
-            if (rc == 0)
+            if (rc == 0) {
+                committed = 1;
                 rc = snap_for(ix, &m, nd, &ns);
-            if (rc)
+            }
+            if (rc && !committed)
                 for (int i = 0; i < n_written; i++)
                     remove_file(ix->dir, written[i]);
             free(written);
@@ -1709,7 +1714,7 @@ int index_merge(struct index *ix, int force, int *merged)
         index_manifest_cleanup(&old);
     } else {
         index_manifest_cleanup(&m);
-        if (name[0])
+        if (name[0] && !committed)
             remove_file(ix->dir, name);
     }
     if (locked)

@@ -149,8 +149,10 @@ void index_seg_ref(struct seg *s);
 void index_seg_unref(struct seg *s);
 /* The term entry for (field, term), or NULL. */
 const struct seg_term *index_seg_term(const struct seg *s, int field, const char *term, size_t len);
-/* Doc id of rowid in s, or DOC_END. */
-uint32_t index_seg_find(const struct seg *s, int64_t rowid);
+struct delset;
+/* Doc id of the copy of rowid in s that del does not delete (del may be
+ * NULL), or DOC_END. */
+uint32_t index_seg_find(const struct seg *s, int64_t rowid, const struct delset *del);
 /* Recomputes every section CRC and the header CRC of a segment image in
  * memory (for the fuzz target and corruption tests). */
 void index_seg_fix_crcs(uint8_t *p, size_t len);

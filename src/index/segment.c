@@ -809,7 +809,11 @@ static int verify(struct seg *sg, const uint8_t *p, size_t size, int verify_crc)
     for (uint32_t i = 0; i < n; i++) {
         if (sg->rowidx[i] >= n)
             return ERR_CORRUPT;
-        if (i && sg->rowid[sg->rowidx[i]] <= sg->rowid[sg->rowidx[i - 1]])
+        /* a rowid may repeat (a doc replaced within one batch: all but the
+         * last copy are deleted); ties keep doc id order */
+        if (i && (sg->rowid[sg->rowidx[i]] < sg->rowid[sg->rowidx[i - 1]] ||
+                  (sg->rowid[sg->rowidx[i]] == sg->rowid[sg->rowidx[i - 1]] &&
+                   sg->rowidx[i] <= sg->rowidx[i - 1])))
             return ERR_CORRUPT;
     }
     /* categories */
@@ -960,19 +964,19 @@ const struct seg_term *index_seg_term(const struct seg *s, int field, const char
     return NULL;
 }
 
-uint32_t index_seg_find(const struct seg *s, int64_t rowid)
+uint32_t index_seg_find(const struct seg *s, int64_t rowid, const struct delset *del)
 {
     uint32_t lo = 0, hi = s->n_docs;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        int64_t r = s->rowid[s->rowidx[mid]];
-        if (r == rowid)
-            return s->rowidx[mid];
-        if (r < rowid)
+        if (s->rowid[s->rowidx[mid]] < rowid)
             lo = mid + 1;
         else
             hi = mid;
     }
+    for (; lo < s->n_docs && s->rowid[s->rowidx[lo]] == rowid; lo++)
+        if (!delset_has(del, s->rowidx[lo]))
+            return s->rowidx[lo];
     return DOC_END;
 }
 
