@@ -27,11 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "index/sync.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/timeutil.h"
 
 /* Title candidates examined for an exact-title match. */
 #define TITLE_CANDIDATES 16
@@ -432,6 +432,16 @@ static void plan_finish(struct search_plan *pl)
     pl->q.filter = pl->has_filter ? &pl->filter : NULL;
 }
 
+/* Days since 1970-01-01 of a "YYYY-MM-DD" the parser validated (the
+ * index's date unit, as index_date_days() computes it). */
+static int32_t day_number(const char *day)
+{
+    int64_t t = 0;
+    if (time_parse_day(day, &t) != 0)
+        return 0;
+    return (int32_t)(t / 86400);
+}
+
 int search_plan_build(struct text_analyzer *a, const struct index_snapshot *s,
                       const struct search_query *q, const struct search_opts *o,
                       struct search_plan **out)
@@ -441,11 +451,11 @@ int search_plan_build(struct text_analyzer *a, const struct index_snapshot *s,
     for (size_t i = 0; i < q->n_terms && rc == 0; i++)
         rc = plan_term(pl, a, s, &q->terms[i]);
     if (q->since[0]) {
-        pl->filter.date_from = index_date_days(q->since);
+        pl->filter.date_from = day_number(q->since);
         pl->has_filter = 1;
     }
     if (q->until[0]) {
-        pl->filter.date_to = index_date_days(q->until);
+        pl->filter.date_to = day_number(q->until);
         pl->has_filter = 1;
     }
     if (rc != 0) {
@@ -620,62 +630,6 @@ void search_close(struct search *s)
     free(s);
 }
 
-/* Loads the paper with row number rowid into *p (initialised by the
- * caller). Until store.h on main has store_paper_get_by_rowid(), this goes
- * through store_paper_each() from rowid - 1 and stops at the first row.
- * TODO: switch to store_paper_get_by_rowid() once the store lands. */
-struct one_paper {
-    int64_t want;
-    struct paper *p;
-    int found;
-};
-
-static char *dup_or_null(const char *s)
-{
-    return s ? xstrdup(s) : NULL;
-}
-
-static int one_paper_fn(void *ctx, int64_t rowid, const struct paper *src)
-{
-    struct one_paper *o = ctx;
-    if (rowid != o->want)
-        return 1;
-    struct paper *p = o->p;
-    p->id = dup_or_null(src->id);
-    p->title = dup_or_null(src->title);
-    p->title_raw = dup_or_null(src->title_raw);
-    p->abstract = dup_or_null(src->abstract);
-    p->abstract_raw = dup_or_null(src->abstract_raw);
-    p->authors_raw = dup_or_null(src->authors_raw);
-    for (size_t i = 0; i < src->n_authors; i++)
-        paper_add_author(p, src->authors[i].name, src->authors[i].last, src->authors[i].first,
-                         src->authors[i].suffix);
-    p->primary_category = dup_or_null(src->primary_category);
-    p->categories = dup_or_null(src->categories);
-    p->comments = dup_or_null(src->comments);
-    p->journal_ref = dup_or_null(src->journal_ref);
-    p->doi = dup_or_null(src->doi);
-    p->report_no = dup_or_null(src->report_no);
-    p->license = dup_or_null(src->license);
-    p->submitter = dup_or_null(src->submitter);
-    p->created = dup_or_null(src->created);
-    p->updated = dup_or_null(src->updated);
-    for (size_t i = 0; i < src->n_versions; i++)
-        paper_add_version(p, src->versions[i].num, src->versions[i].date, src->versions[i].size);
-    p->latest_version = src->latest_version;
-    o->found = 1;
-    return 1;
-}
-
-static int load_rowid(struct store *st, int64_t rowid, struct paper *p)
-{
-    struct one_paper o = {rowid, p, 0};
-    int rc = store_paper_each(st, rowid - 1, one_paper_fn, &o);
-    if (o.found)
-        return 0;
-    return rc == 0 || rc == 1 ? ERR_NOT_FOUND : rc;
-}
-
 /* Growing result list. */
 static int result_has(const struct search_result *r, int64_t rowid)
 {
@@ -710,7 +664,7 @@ static int push_rowid(struct search *s, struct search_result *r, size_t k, int64
                       float score, enum search_why why)
 {
     struct search_hit *h = result_push(r, k);
-    int rc = load_rowid(s->store, rowid, &h->paper);
+    int rc = store_paper_get_by_rowid(s->store, rowid, &h->paper);
     if (rc != 0) {
         paper_cleanup(&h->paper);
         return rc;
@@ -763,7 +717,7 @@ static int add_title_matches(struct search *s, const struct index_snapshot *snap
             continue;
         struct paper p;
         paper_init(&p);
-        int grc = load_rowid(s->store, hits[i].rowid, &p);
+        int grc = store_paper_get_by_rowid(s->store, hits[i].rowid, &p);
         if (grc == 0 && p.title) {
             struct toks got;
             toks_analyze(s->analyzer, p.title, strlen(p.title), &got);
