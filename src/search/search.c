@@ -192,11 +192,23 @@ static void plan_clause(struct search_plan *pl, int list, const char *term, size
 }
 
 /* Scoring clauses for every token of ts on field f (BODY also gets the
- * title boost). */
+ * title boost), but for tokens already required on f. */
+static int has_must(const struct search_plan *pl, const struct tok *t, enum index_field f)
+{
+    const struct index_clause *l = pl->lists[LIST_REQ];
+    for (size_t i = 0; i < pl->n_list[LIST_REQ]; i++)
+        if (l[i].occur == INDEX_MUST && l[i].field == f && l[i].len == t->len &&
+            memcmp(l[i].term, t->term, t->len) == 0)
+            return 1;
+    return 0;
+}
+
 static void plan_score(struct search_plan *pl, const struct toks *ts, enum index_field f)
 {
     for (size_t i = 0; i < ts->n; i++) {
         const struct tok *t = &ts->v[i];
+        if (has_must(pl, t, f))
+            continue; /* a MUST clause scores already */
         plan_clause(pl, f == INDEX_FIELD_BODY ? LIST_BODY : LIST_REQ, t->term, t->len, f, 1.0f,
                     INDEX_SHOULD);
         if (f == INDEX_FIELD_BODY && pl->title_weight > 0)
