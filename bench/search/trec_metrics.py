@@ -99,7 +99,9 @@ def main():
     ap.add_argument("run")
     ap.add_argument("--all-judged", action="store_true",
                     help="count judged queries missing from the run as 0")
-    ap.add_argument("--precise", action="store_true")
+    ap.add_argument("--precise", action="store_true", help="also print unrounded means")
+    ap.add_argument("--pytrec-eval", action="store_true",
+                    help="also compute nDCG@10 and recall@100 with pytrec_eval (trec_eval)")
     a = ap.parse_args()
     qrels = read_qrels(a.qrels)
     run = read_run(a.run)
@@ -117,6 +119,21 @@ def main():
     print(f"ndcg@10={s_ndcg / n:.4f} recall@100={s_rec / n:.4f} mrr@10={s_rr / n:.4f} queries={n}")
     if a.precise:
         print(f"ndcg@10={s_ndcg / n!r} recall@100={s_rec / n!r} mrr@10={s_rr / n!r}")
+    if a.pytrec_eval:
+        # The real trec_eval (pytrec_eval / pytrec-eval-terrier from PyPI),
+        # when installed: ndcg_cut_10 and recall_100 over the same queries.
+        try:
+            import pytrec_eval
+        except ImportError:
+            print("pytrec_eval not installed", file=sys.stderr)
+            return 1
+        runs = {q: {d: s for s, d in run.get(q, [])} for q in qids}
+        ev = pytrec_eval.RelevanceEvaluator({q: qrels[q] for q in qids},
+                                            {"ndcg_cut.10", "recall.100"})
+        res = ev.evaluate({q: r for q, r in runs.items() if r})
+        nd = sum(res[q]["ndcg_cut_10"] for q in res) / n
+        rc = sum(res[q]["recall_100"] for q in res) / n
+        print(f"pytrec_eval: ndcg@10={nd!r} recall@100={rc!r}")
     return 0
 
 
