@@ -18,10 +18,16 @@ $SHARED/data/arxiv, i.e. /work/shared/data/arxiv: every *.jsonl there with
     with its sample frequency (so common words have their real relative
     frequencies: "the", "of", "we", "model", ...);
   * vocabulary tail: synthetic pseudo-words (spliced from pieces of real
-    words, lower-case letters, unique) whose frequencies continue the head
-    as a Zipf law f(r) = f(r0) * (r0 / r) ** TAIL_S, up to a vocabulary size
-    V given by Heaps' law V = K * T ** beta fitted on the samples (T = the
-    tokens to generate), so rare terms keep appearing as the corpus grows;
+    words, lower-case letters, unique) for ranks r0+1..V, V given by Heaps'
+    law V = K * T ** beta fitted on the samples (T = the tokens to
+    generate), so rare terms keep appearing as the corpus grows; their
+    frequencies follow Zipf's 1/r and hold, together, the share of tokens
+    that the samples' rare words (seen < HEAD_MIN times) hold (about 5%);
+  * burstiness: a content word (not among the HEAD_FUNCTION most frequent)
+    is, with probability P_REPEAT, a repeat of a content word the paper
+    already used, so term frequency per document (~1.5 for mid-frequency
+    words) and document frequency look like the samples' rather than like
+    independent draws (title and abstract share these words);
   * abstract and title lengths (in words): drawn from the samples' lengths;
   * categories, author lists: drawn from the samples' records.
 Words are drawn independently (unigram model); sentences of 12-30 words
@@ -29,7 +35,8 @@ are capitalised and end with a period. ids are unique new-style arXiv ids
 ("YYMM.NNNNN", months 0704..2412) with a v1 date in that month.
 
 Deterministic: the same --n, --seed and samples give the same bytes.
-Pure Python (no numpy); about 2-3 minutes per million papers on one core.
+Pure Python (no numpy): about 7 minutes per million papers on an idle
+core (17 minutes on the shared 2-core machine under load); ~1 GB of JSONL.
 """
 import argparse
 import bisect
@@ -43,7 +50,8 @@ import re
 import sys
 
 HEAD_MIN = 3
-TAIL_S = 1.1
+HEAD_FUNCTION = 50   # the most frequent words: never repeated on purpose
+P_REPEAT = 0.35      # a content word repeats one already in the document
 WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z]|\d+(?:\.\d+)?")
 MONTHS = [(y, m) for y in range(2007, 2025) for m in range(1, 13) if (y, m) >= (2007, 4)]
 DAYNAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -86,7 +94,8 @@ def fit(docs):
     beta = math.log(v2 / v1) / math.log(len(tokens) / n1)
     k = v2 / len(tokens) ** beta
     head = sorted(((c, w) for w, c in counts.items() if c >= HEAD_MIN), key=lambda x: (-x[0], x[1]))
-    return head, abs_lens, title_lens, k, beta, counts
+    rare = sum(c for c in counts.values() if c < HEAD_MIN)
+    return head, abs_lens, title_lens, k, beta, counts, rare
 
 
 def make_tail(rng, head_words, known, n):
@@ -126,26 +135,42 @@ def main():
     rng = random.Random(a.seed)
 
     docs = load_samples(a.samples)
-    head, abs_lens, title_lens, k, beta, counts = fit(docs)
+    head, abs_lens, title_lens, k, beta, counts, rare = fit(docs)
     mean_len = sum(abs_lens) / len(abs_lens) + sum(title_lens) / len(title_lens)
     total_tokens = a.n * mean_len
     vocab = max(len(head) + 1, int(k * total_tokens ** beta))
     r0 = len(head)
-    f0 = head[-1][0]
     tail_n = vocab - r0
     print(f"gen_corpus: {len(docs)} samples, head {r0} words, Heaps K={k:.2f} beta={beta:.3f}, "
-          f"vocabulary {vocab}, tail Zipf s={TAIL_S}", file=sys.stderr)
+          f"vocabulary {vocab}, tail mass {rare} of {sum(c for c, _ in head) + rare} sample tokens",
+          file=sys.stderr)
     words = [w for _, w in head]
     weights = [float(c) for c, _ in head]
     words += make_tail(rng, words, counts.keys(), tail_n)
-    weights += [f0 * (r0 / r) ** TAIL_S for r in range(r0 + 1, vocab + 1)]
+    # Tail: Zipf (1/r) shape over ranks r0+1..V, holding in total the mass
+    # the samples' rare words (count < HEAD_MIN) hold.
+    if tail_n > 0:
+        h = sum(1.0 / r for r in range(r0 + 1, vocab + 1))
+        weights += [rare / (h * r) for r in range(r0 + 1, vocab + 1)]
     cum = list(itertools.accumulate(weights))
     total = cum[-1]
     hi = len(cum) - 1
     rand = rng.random
 
     def draw(n):
-        return [words[bisect.bisect(cum, rand() * total, 0, hi)] for _ in range(n)]
+        """n words; a content word (rank > HEAD_FUNCTION) is, with
+        probability P_REPEAT, replaced by a content word the document
+        already has (burstiness: real abstracts repeat their topic words)."""
+        out, seen = [], []
+        for _ in range(n):
+            r = bisect.bisect(cum, rand() * total, 0, hi)
+            if r >= HEAD_FUNCTION:
+                if seen and rand() < P_REPEAT:
+                    r = seen[int(rand() * len(seen))]
+                else:
+                    seen.append(r)
+            out.append(words[r])
+        return out
 
     def sentences(ws):
         out, i = [], 0
@@ -176,9 +201,10 @@ def main():
             src = docs[rng.randrange(len(docs))]
             tl = max(1, title_lens[rng.randrange(len(title_lens))] + rng.randint(-1, 1))
             al = max(5, abs_lens[rng.randrange(len(abs_lens))] + rng.randint(-5, 5))
-            tw = draw(tl)
+            both = draw(tl + al)
+            tw, aw = both[:tl], both[tl:]
             title = " ".join(w[:1].upper() + w[1:] if j == 0 or len(w) > 3 else w for j, w in enumerate(tw))
-            abstract = sentences(draw(al))
+            abstract = sentences(aw)
             if a.format == "beir":
                 rec = {"_id": pid, "title": title, "text": abstract, "metadata": {}}
             else:
