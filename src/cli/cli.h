@@ -52,6 +52,11 @@ int cli_get_long(const struct cli_args *a, const struct cli_opt *opts, size_t n_
 #define CLI_DEFAULT_DB "data/paperboy.db"
 
 /* Subcommands, one per cmd_<name>.c. */
+int cmd_ingest(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_harvest(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 

@@ -23,6 +23,11 @@ static int cmd_version(int argc, char **argv)
 }
 
 static const struct command commands[] = {
+    {"ingest", cmd_ingest, "read paper files (Kaggle JSONL, arXiv OAI-PMH/Atom, HF daily papers)"},
+    {"show", cmd_show, "print one paper"},
+    {"list", cmd_list, "list the papers of a day, week or month"},
+    {"stats", cmd_stats, "papers by category and by month"},
+    {"harvest", cmd_harvest, "harvest arXiv metadata over OAI-PMH into the store"},
     {"version", cmd_version, "print the version"},
     {"search", cmd_search, "search papers: paperboy search [--json] QUERY..."},
     {"eval", cmd_eval, "retrieval quality on a BEIR dataset (nDCG@10, recall@100, MRR@10)"},

@@ -28,6 +28,7 @@ struct ingest_input {
     char peekbuf[PEEK_MAX];
     size_t peek_len, peek_pos;
     int peeked;
+    int peek_rc;          /* the first peek's error, repeated to later peeks */
     size_t offset;
 };
 
@@ -98,13 +99,17 @@ int ingest_input_peek(struct ingest_input *in, const char **p, size_t *len)
         in->peeked = 1;
         while (in->peek_len < PEEK_MAX) {
             ssize_t got = raw_read(in, in->peekbuf + in->peek_len, PEEK_MAX - in->peek_len);
-            if (got < 0)
-                return (int)got;
+            if (got < 0) {
+                in->peek_rc = (int)got;
+                return in->peek_rc;
+            }
             if (got == 0)
                 break;
             in->peek_len += (size_t)got;
         }
     }
+    if (in->peek_rc)
+        return in->peek_rc;
     *p = in->peekbuf + in->peek_pos;
     *len = in->peek_len - in->peek_pos;
     return 0;
