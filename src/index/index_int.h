@@ -20,7 +20,8 @@
  *     POST    per term, in term order: for df > 128 a block index
  *             (ceil(df/128) x struct seg_blk), then the blocks; a term with
  *             df <= 128 has one block and no index (its bounds are the
- *             term's).
+ *             term's). A term with a block index starts 4-aligned (zero
+ *             padding, at most 3 bytes, ends the previous term's region).
  *     POS     per term (fields with positions), per block, per doc in
  *             order: tf varints, the deltas of its ascending positions
  *             (the first from 0).

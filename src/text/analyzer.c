@@ -476,6 +476,10 @@ static utf8proc_ssize_t decode(const char *p, const char *end, utf8proc_int32_t 
         return -1;
     }
     *k = n;
+    if (c == 0x200B) { /* zero-width space: a word boundary, not an ignorable */
+        cps[0] = ' ';
+        return 1;
+    }
     utf8proc_ssize_t m = utf8proc_decompose_char(c, cps, 16, DECOMP_OPTS, NULL);
     if (m < 0 || m > 16)
         return -1;
