@@ -2,7 +2,9 @@
 # deps.sh - install what paperboy needs on Debian 12, idempotently.
 # Quiet when everything is present; otherwise apt-get installs only what is
 # missing. Python packages used by tests go to a virtual environment in
-# build/venv (never in the product's path).
+# build/venv (never in the product's path; see scripts/test-venv.sh).
+# chromium + chromium-driver run the browser tests (tests/integ/test_web_browser.py);
+# --bench also installs wrk for bench/http/run.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +13,13 @@ PKGS=(
   libsqlite3-dev sqlite3 libxml2-dev libcjson-dev libcurl4-openssl-dev
   libutf8proc-dev libstemmer-dev libopenblas-dev libmicrohttpd-dev libargon2-dev zlib1g-dev
   python3 python3-venv ca-certificates
+  chromium chromium-driver
 )
+# Only for the benchmarks (scripts/deps.sh --bench): the HTTP load generator.
+BENCH_PKGS=(wrk)
+if [ "${1:-}" = "--bench" ]; then
+  PKGS+=("${BENCH_PKGS[@]}")
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -29,6 +29,7 @@ static const struct command commands[] = {
     {"stats", cmd_stats, "papers by category and by month"},
     {"harvest", cmd_harvest, "harvest arXiv metadata over OAI-PMH into the store"},
     {"version", cmd_version, "print the version"},
+    {"serve", cmd_serve, "serve the web app, JSON API and feeds"},
     {"search", cmd_search, "search papers: paperboy search [--json] QUERY..."},
     {"eval", cmd_eval, "retrieval quality on a BEIR dataset (nDCG@10, recall@100, MRR@10)"},
 };

@@ -140,6 +140,10 @@ int store_count_by_month(struct store *s, store_count_fn fn, void *ctx);
 /* Key/value state that must survive restarts (harvest tokens, datestamps).
  * store_state_get writes a malloc'ed copy to *value (free() it) or returns
  * ERR_NOT_FOUND. */
+/* The state key under which `paperboy harvest` leaves "ISO-TIME|URL: reason"
+ * when a harvest stops, deleted when one completes; the web app's empty page
+ * shows it (a newcomer without network learns why there are no papers). */
+#define STORE_STATE_HARVEST_FAILURE "harvest|last_failure"
 int store_state_get(struct store *s, const char *key, char **value /* OUT */);
 int store_state_set(struct store *s, const char *key, const char *value);
 int store_state_del(struct store *s, const char *key);
@@ -151,5 +155,32 @@ int store_check(struct store *s);
 /* The last failure's text for diagnostics: what the store was doing and
  * sqlite3_errmsg() (never NULL; owned by s, valid until the next call). */
 const char *store_errmsg(struct store *s);
+
+/* ---- Web: queries for the web app (store_web.c) ---------------------------- */
+
+/* Lists the papers listed between day_from and day_to that were on a daily
+ * list that day, by upvotes descending, then id: "trending" until votes
+ * arrive. Paging, *total and freeing as store_list_days(). */
+int store_list_trending(struct store *s, const char *day_from, const char *day_to, size_t offset,
+                        size_t limit, struct store_listing **out /* OUT */, size_t *n /* OUT */,
+                        size_t *total /* OUT */);
+/* The nearest day before / after day that lists any paper, into out (11
+ * bytes). ERR_NOT_FOUND when there is none. */
+int store_day_before(struct store *s, const char *day, char out[11] /* OUT */);
+int store_day_after(struct store *s, const char *day, char out[11] /* OUT */);
+/* The daily entry of paper id on the day it is listed under, into *e
+ * (caller cleans up with daily_entry_cleanup). ERR_NOT_FOUND when the
+ * paper is absent or was on no list. */
+int store_daily_get(struct store *s, const char *id, struct daily_entry *e /* OUT */);
+/* A basic substring search, for the web app while no search index exists:
+ * papers whose title, abstract or authors contain every word (at most 8,
+ * case-insensitive for ASCII), optionally with category (exact "cs.CL" or
+ * archive "cs") and listed within [day_from, day_to] (either may be NULL or
+ * ""). Newest first. *total is capped at 10000. Scans the papers table:
+ * O(N). Freed with store_listing_free(). */
+int store_search_basic(struct store *s, const char *const *words, size_t n_words,
+                       const char *category, const char *day_from, const char *day_to,
+                       size_t offset, size_t limit, struct store_listing **out /* OUT */,
+                       size_t *n /* OUT */, size_t *total /* OUT */);
 
 #endif

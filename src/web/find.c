@@ -1,0 +1,277 @@
+/*
+ * find.c - search as the pages, the API and the feeds see it.
+ *
+ * web_query_read() validates the search parameters once for all three
+ * (caps: WEB_Q_MAX bytes of text, a category of letters, dots and dashes,
+ * ISO dates, a known mode). web_find() runs the search engine behind
+ * src/search/search.h and turns the hits into store listings (with each
+ * paper's daily entry), so results render with the same card, JSON item
+ * and Atom entry code as the lists. The engine is wired here and nowhere
+ * else in web/.
+ *
+ * The form's filters become query syntax (cat:X since:D until:D) so the
+ * engine applies them. A request with filters but no text, and any search
+ * while no index exists (`paperboy reindex` builds it), uses the store's
+ * basic substring search instead (mode "basic"), newest first. Paging:
+ * the engine returns the top page*per hits and the page is cut from them
+ * (at most INDEX_MAX_K deep); a full result sets more, as the total is
+ * then a lower bound.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/mem.h"
+#include "util/timeutil.h"
+#include "web/web_int.h"
+
+/* Transitional: the search engine (src/search/) is written on other
+ * branches. Until it is on main this file builds without it and every
+ * search is the store's basic one; once search/search.h exists the engine
+ * is used. Remove the #if when search/ has landed. */
+#if __has_include("search/search.h")
+#define WEB_HAVE_SEARCH 1
+#include "search/query.h"
+#include "search/search.h"
+#else
+#define WEB_HAVE_SEARCH 0
+#endif
+
+static int cat_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n > 24)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalpha((unsigned char)s[i]) && s[i] != '.' && s[i] != '-')
+            return 0;
+    return 1;
+}
+
+static int day_ok(const char *s)
+{
+    int64_t t;
+    return s[0] == '\0' || time_parse_day(s, &t) == 0;
+}
+
+int web_query_read(struct web_req *r, struct web_query *q, size_t per)
+{
+    struct web_query x = {0};
+    const char *v;
+    x.q = (v = web_param(r, "q")) ? v : "";
+    x.cat = (v = web_param(r, "cat")) ? v : "";
+    x.from = (v = web_param(r, "from")) ? v : "";
+    x.to = (v = web_param(r, "to")) ? v : "";
+    x.mode = (v = web_param(r, "mode")) ? v : "";
+    if (strlen(x.q) > WEB_Q_MAX) {
+        web_fail(r, 400, "The search text is too long: at most 300 characters, please.");
+        return ERR_INVALID;
+    }
+    /* Trim the text. */
+    while (*x.q == ' ')
+        x.q++;
+    size_t ql = strlen(x.q);
+    while (ql > 0 && x.q[ql - 1] == ' ')
+        ql--;
+    x.q = arena_strndup(r->arena, x.q, ql);
+    if (!cat_ok(x.cat)) {
+        web_fail(r, 400, "The category filter should look like cs.CL or hep-th.");
+        return ERR_INVALID;
+    }
+    if (!day_ok(x.from) || !day_ok(x.to)) {
+        web_fail(r, 400, "Dates in the filter must look like 2024-10-25.");
+        return ERR_INVALID;
+    }
+    if (x.mode[0] && strcmp(x.mode, "hybrid") && strcmp(x.mode, "lexical") &&
+        strcmp(x.mode, "semantic")) {
+        web_fail(r, 400, "The mode must be hybrid, lexical or semantic.");
+        return ERR_INVALID;
+    }
+    long page, limit;
+    if (web_param_int(r, "page", 1, 1, WEB_PAGE_MAX, &page) ||
+        web_param_int(r, "limit", (long)per, 1, WEB_API_LIMIT_MAX, &limit)) {
+        web_fail(r, 400, "page must be 1 to 10000 and limit 1 to 100.");
+        return ERR_INVALID;
+    }
+    x.page = (size_t)page;
+    x.per = (size_t)limit;
+    *q = x;
+    return 0;
+}
+
+/* The store's substring search: used for filter-only requests (newest
+ * first) and while no index exists. */
+static int find_basic(struct web_req *r, const struct web_query *q, struct web_hits *out)
+{
+    struct store *s;
+    int rc = web_store(r, &s);
+    if (rc)
+        return rc;
+    const char *words[8];
+    size_t nw = web_query_terms(r->arena, q->q, words, 8);
+    struct web_hits h;
+    memset(&h, 0, sizeof h);
+    h.mode = "basic";
+    if (nw == 0 && !q->cat[0]) {
+        *out = h;
+        return 0;
+    }
+    rc = store_search_basic(s, words, nw, q->cat, q->from, q->to, (q->page - 1) * q->per, q->per,
+                            &h.items, &h.n, &h.total);
+    if (rc)
+        return rc;
+    *out = h;
+    return 0;
+}
+
+#if WEB_HAVE_SEARCH
+
+/* This thread's search handle (index + analyzer + its own store
+ * connection), opened on first use and reopened every
+ * WEB_SEARCH_REOPEN_S seconds so that a rebuilt or synced index is seen.
+ * ERR_NOT_FOUND when no index has been built. */
+struct web_searcher {
+    struct search *s;
+    int64_t opened;
+};
+
+void web_searcher_free(void *p)
+{
+    struct web_searcher *x = p;
+    if (!x)
+        return;
+    search_close(x->s);
+    free(x);
+}
+
+static int searcher(struct web_req *r, struct search **out)
+{
+    struct web_searcher *x = pthread_getspecific(r->web->search_key);
+    if (x && x->s && r->now - x->opened >= WEB_SEARCH_REOPEN_S) {
+        search_close(x->s);
+        x->s = NULL;
+    }
+    if (x && x->s) {
+        *out = x->s;
+        return 0;
+    }
+    char dir[4096];
+    if (search_index_dir(r->web->cfg.db_path, dir, sizeof dir))
+        return ERR_TOO_LARGE;
+    struct search *s = NULL;
+    int rc = search_open(r->web->cfg.db_path, dir, NULL, &s, NULL, 0);
+    if (rc)
+        return rc;
+    if (!x) {
+        x = xcalloc(1, sizeof *x);
+        pthread_setspecific(r->web->search_key, x);
+    }
+    x->s = s;
+    x->opened = r->now;
+    *out = s;
+    return 0;
+}
+
+int web_find(struct web_req *r, const struct web_query *q, struct web_hits *out)
+{
+    /* The query language of search/query.h, with the form's filters added
+     * as its own syntax. */
+    struct buf text;
+    buf_init(&text, 4 * WEB_Q_MAX);
+    int rc = 0;
+    buf_puts(&text, &rc, q->q);
+    if (q->cat[0])
+        buf_putf(&text, &rc, " cat:%s", q->cat);
+    if (q->from[0])
+        buf_putf(&text, &rc, " since:%s", q->from);
+    if (q->to[0])
+        buf_putf(&text, &rc, " until:%s", q->to);
+    struct search_query sq;
+    query_parse(buf_cstr(&text), text.len, &sq);
+    buf_cleanup(&text);
+    struct search *se = NULL;
+    if (!query_has_text(&sq) && sq.n_pins == 0) {
+        /* Filters only: the newest papers that pass them. */
+        query_cleanup(&sq);
+        return find_basic(r, q, out);
+    }
+    rc = searcher(r, &se);
+    if (rc == ERR_NOT_FOUND) {
+        query_cleanup(&sq);
+        return find_basic(r, q, out);
+    }
+    struct web_hits h;
+    memset(&h, 0, sizeof h);
+    h.mode = "lexical";
+    size_t skip = (q->page - 1) * q->per;
+    if (rc || skip >= INDEX_MAX_K) {
+        query_cleanup(&sq);
+        if (rc)
+            return rc;
+        *out = h;
+        return 0;
+    }
+    size_t want = skip + q->per > INDEX_MAX_K ? INDEX_MAX_K : skip + q->per;
+    struct search_result res;
+    memset(&res, 0, sizeof res);
+    rc = search_run(se, &sq, want, &res);
+    query_cleanup(&sq);
+    if (rc) {
+        search_result_cleanup(&res);
+        return rc;
+    }
+    struct store *st = NULL;
+    rc = web_store(r, &st);
+    size_t n = res.n > skip ? res.n - skip : 0;
+    h.items = xcalloc(n ? n : 1, sizeof *h.items);
+    h.scores = arena_alloc(r->arena, (n ? n : 1) * sizeof *h.scores);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct search_hit *hit = &res.hits[skip + i];
+        struct store_listing *l = &h.items[i];
+        l->paper = hit->paper; /* moved: the result no longer owns it */
+        memset(&hit->paper, 0, sizeof hit->paper);
+        daily_entry_init(&l->daily);
+        int drc = store_daily_get(st, l->paper.id, &l->daily);
+        if (drc != 0 && drc != ERR_NOT_FOUND)
+            rc = drc;
+        if (l->daily.day)
+            l->day = xstrdup(l->daily.day);
+        else if (l->paper.created)
+            l->day = xstrndup(l->paper.created,
+                              strlen(l->paper.created) < 10 ? strlen(l->paper.created) : 10);
+        h.scores[i] = hit->score;
+        h.n = i + 1;
+    }
+    /* A full result may have more behind it: say so with one extra page. */
+    h.total = res.n;
+    h.more = res.n == want && want < INDEX_MAX_K;
+    search_result_cleanup(&res);
+    if (rc) {
+        web_hits_free(&h);
+        return rc;
+    }
+    *out = h;
+    return 0;
+}
+
+#else /* !WEB_HAVE_SEARCH */
+
+void web_searcher_free(void *p)
+{
+    (void)p;
+}
+
+int web_find(struct web_req *r, const struct web_query *q, struct web_hits *out)
+{
+    return find_basic(r, q, out);
+}
+
+#endif
+
+void web_hits_free(struct web_hits *h)
+{
+    if (h->items)
+        store_listing_free(h->items, h->n);
+    memset(h, 0, sizeof *h);
+}
