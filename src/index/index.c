@@ -1,14 +1,8 @@
 /*
- * index.c - the index directory: opening, snapshots, the writer (analysis
- * into an in-memory inverted index, flushed as segments), commits, tiered
- * merges and refresh from disk. Formats: index_int.h (segments),
- * manifest.c (MANIFEST, deletion files). Ranking: search.c.
- *
- * Writer memory: a hash table from (field, term) to a term record whose
- * postings are a growing byte string of varints (doc gap, tf, position
- * gaps). Tokens of the document being added are chained per term, so a
- * document's postings are appended in one pass without sorting. At flush
- * the terms are sorted and streamed to a segment writer.
+ * index.c - the index directory: opening, snapshots, the writer (batches,
+ * worker threads, commits), tiered merges and refresh from disk. Formats:
+ * index_int.h (segments), manifest.c (MANIFEST, deletion files). The
+ * in-memory inversion: membuf.c. Ranking: search.c.
  *
  * Concurrency: ix->mu guards the published snapshot pointer (held only to
  * swap or take a reference); ix->commit_mu serialises commits and the end
@@ -452,8 +446,8 @@ static void del_name(const char *seg_name, uint64_t gen, char *out, size_t cap)
 }
 
 /* Creates a new segment file; returns its writer and name. */
-static int seg_create(struct index *ix, const struct seg_docvals *dv, char *name, size_t cap,
-                      struct seg_out **out)
+int index_seg_create(struct index *ix, const struct seg_docvals *dv, char *name, size_t cap,
+                     struct seg_out **out)
 {
     for (int attempt = 0; attempt < 10; attempt++) {
         new_seg_name(ix, name, cap);
@@ -501,116 +495,115 @@ static void manifest_copy(struct manifest *dst, const struct manifest *src, int 
 
 /* ------------------------------------------------------------------ */
 /* The writer                                                          */
+/*
+ * Documents are inverted by membufs (membuf.c): one, called directly, or
+ * one per worker thread (index_writer_set_threads), fed batches of copied
+ * documents round-robin. Every add gets a sequence number; the map below
+ * keeps, per rowid touched by the batch, the number of its latest add (0
+ * when deleted after it). At commit every written document that is not
+ * the latest add of its rowid is deleted, and every touched rowid is
+ * deleted from the index's older segments.
+ */
 
-struct wterm {
-    uint32_t str_off;
-    uint16_t len;
-    uint8_t field;
-    uint32_t cur_doc; /* doc of the open chain, UINT32_MAX none */
-    uint32_t last_doc; /* last doc written into p, UINT32_MAX none */
-    uint32_t df;
-    uint32_t cur_tf;
-    uint32_t head, tail; /* token chain of the current doc */
-    uint8_t *p;
-    uint32_t n, cap;
+#define WBATCH 64
+
+struct wbatch {
+    size_t n;
+    struct index_doc docs[WBATCH];
+    uint64_t seq[WBATCH];
+    char *arena;
+    size_t an, acap;
 };
 
-struct wtok {
-    uint32_t pos;
-    uint32_t next;
+struct worker {
+    struct index_writer *w;
+    struct membuf *mb;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct wbatch *q[2];
+    int qn, stop;
 };
 
-/* A document's location within the batch: segment index (flushed ones
- * first, n_flushed for the in-memory one) and doc id. */
-struct wloc {
+struct wlatest {
     int64_t rowid; /* -1: empty slot */
-    uint32_t seg;
-    uint32_t doc;
-};
-
-struct wseg {
-    char name[64];
-    uint32_t n_docs;
-    struct delset *del; /* self-deletions, created on demand */
+    uint64_t seq;  /* latest add, 0: deleted */
 };
 
 struct index_writer {
     struct index *ix;
-    struct text_analyzer *an;
-    int title_repeat;
-    size_t flush_docs;
-    /* in-memory segment */
-    struct wterm *terms;
-    uint32_t n_terms, cap_terms;
-    uint32_t *table; /* hash slots: term index + 1, 0 empty */
-    uint32_t table_mask;
-    char *str;
-    size_t str_n, str_cap;
-    uint32_t n_docs, cap_docs;
-    int64_t *rowid;
-    int32_t *date;
-    uint32_t *len[SEG_N_LEN_FIELDS];
-    uint32_t *cat_off;
-    uint32_t *cat_ids; /* global category term indexes; remapped at flush */
-    size_t n_cat_ids, cap_cat_ids;
-    uint64_t total_len[INDEX_N_FIELDS];
-    /* the current document */
-    uint32_t doc;
-    int field;
-    uint32_t *touched;
-    uint32_t n_touched, cap_touched;
-    struct wtok *toks;
-    uint32_t n_toks, cap_toks;
-    uint32_t field_len;
-    /* title tokens, analyzed once */
-    struct { uint32_t str_off; uint16_t len; uint32_t pos; uint32_t flags; } *tt;
-    uint32_t n_tt, cap_tt;
-    char *tt_str;
-    size_t tt_str_n, tt_str_cap;
-    /* batch bookkeeping */
-    struct wseg *segs; /* flushed segments */
-    uint32_t n_segs, cap_segs;
-    struct wloc *loc;  /* rowid -> latest location in the batch */
-    size_t loc_mask, loc_n;
-    int64_t *dels;     /* rowids to delete from the index's segments */
+    int n_threads;
+    struct membuf *mb;      /* single-threaded mode */
+    struct worker *wk;      /* n_threads > 1, started at the first add */
+    int started, next_wk;
+    struct wbatch *cur;
+    pthread_mutex_t mu;     /* guards segs and rc */
+    struct membuf_seg *segs;
+    size_t n_segs, cap_segs;
+    int rc;
+    uint64_t seq;
+    struct wlatest *latest;
+    size_t lat_mask, lat_n;
+    int64_t *dels; /* rowids to delete from the index's older segments */
     size_t n_dels, cap_dels;
-    struct { uint32_t seg, doc; } *self_del; /* replaced docs of this batch */
-    size_t n_self, cap_self;
     int64_t sync_mark;
     char source[128];
     int has_sync;
-    int rc; /* sticky error from a flush */
 };
 
-static uint64_t hash64(const void *p, size_t n, uint64_t seed)
+static void w_set_rc(struct index_writer *w, int rc)
 {
-    const uint8_t *b = p;
-    uint64_t h = seed ^ (n * 0x9E3779B97F4A7C15ull);
-    while (n >= 8) {
-        uint64_t v;
-        memcpy(&v, b, 8);
-        h = (h ^ v) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-        b += 8;
-        n -= 8;
-    }
-    uint64_t v = 0;
-    memcpy(&v, b, n);
-    h = (h ^ v) * 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 29;
-    return h;
+    pthread_mutex_lock(&w->mu);
+    if (!w->rc)
+        w->rc = rc;
+    pthread_mutex_unlock(&w->mu);
 }
 
-static void w_reset_mem(struct index_writer *w)
+static void w_keep(struct index_writer *w, struct membuf_seg *s)
 {
-    for (uint32_t i = 0; i < w->n_terms; i++)
-        free(w->terms[i].p);
-    w->n_terms = 0;
-    memset(w->table, 0, ((size_t)w->table_mask + 1) * sizeof *w->table);
-    w->str_n = 0;
-    w->n_docs = 0;
-    w->n_cat_ids = 0;
-    memset(w->total_len, 0, sizeof w->total_len);
+    if (!s->name[0])
+        return;
+    pthread_mutex_lock(&w->mu);
+    if (w->n_segs == w->cap_segs) {
+        w->cap_segs = w->cap_segs * 2 + 8;
+        w->segs = xrealloc(w->segs, w->cap_segs * sizeof *w->segs);
+    }
+    w->segs[w->n_segs++] = *s;
+    pthread_mutex_unlock(&w->mu);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *k = arg;
+    for (;;) {
+        pthread_mutex_lock(&k->mu);
+        while (k->qn == 0 && !k->stop)
+            pthread_cond_wait(&k->cv, &k->mu);
+        if (k->qn == 0 && k->stop) {
+            pthread_mutex_unlock(&k->mu);
+            break;
+        }
+        struct wbatch *b = k->q[0];
+        k->q[0] = k->q[1];
+        k->qn--;
+        pthread_cond_broadcast(&k->cv);
+        pthread_mutex_unlock(&k->mu);
+        for (size_t i = 0; i < b->n; i++) {
+            struct membuf_seg fl;
+            int rc = index_membuf_add(k->mb, &b->docs[i], b->seq[i], &fl);
+            if (rc)
+                w_set_rc(k->w, rc);
+            w_keep(k->w, &fl);
+        }
+        free(b->arena);
+        free(b);
+    }
+    struct membuf_seg fl;
+    int rc = index_membuf_flush(k->mb, &fl);
+    if (rc)
+        w_set_rc(k->w, rc);
+    w_keep(k->w, &fl);
+    return NULL;
 }
 
 int index_writer_new(struct index *ix, struct index_writer **out)
@@ -623,576 +616,215 @@ int index_writer_new(struct index *ix, struct index_writer **out)
     if (busy)
         return ERR_BUSY;
     struct index_writer *w = xcalloc(1, sizeof *w);
-    int rc = text_analyzer_new(&ix->opts.analyzer, &w->an);
-    if (rc) {
-        free(w);
-        pthread_mutex_lock(&ix->mu);
-        ix->writer_open = 0;
-        pthread_mutex_unlock(&ix->mu);
-        return rc;
-    }
     w->ix = ix;
-    w->title_repeat = ix->opts.title_repeat;
-    w->flush_docs = ix->opts.flush_docs;
-    w->table_mask = (1u << 16) - 1;
-    w->table = xcalloc((size_t)w->table_mask + 1, sizeof *w->table);
-    w->loc_mask = 1023;
-    w->loc = xmalloc((w->loc_mask + 1) * sizeof *w->loc);
-    for (size_t i = 0; i <= w->loc_mask; i++)
-        w->loc[i].rowid = -1;
-    w->cat_off = xmalloc(sizeof *w->cat_off);
-    w->cat_off[0] = 0;
+    w->n_threads = 1;
+    pthread_mutex_init(&w->mu, NULL);
+    w->lat_mask = 1023;
+    w->latest = xmalloc((w->lat_mask + 1) * sizeof *w->latest);
+    for (size_t i = 0; i <= w->lat_mask; i++)
+        w->latest[i].rowid = -1;
     *out = w;
     return 0;
 }
 
-static void w_free(struct index_writer *w)
+int index_writer_set_threads(struct index_writer *w, int n)
 {
-    for (uint32_t i = 0; i < w->n_terms; i++)
-        free(w->terms[i].p);
-    free(w->terms);
-    free(w->table);
-    free(w->str);
-    free(w->rowid);
-    free(w->date);
-    for (int f = 0; f < SEG_N_LEN_FIELDS; f++)
-        free(w->len[f]);
-    free(w->cat_off);
-    free(w->cat_ids);
-    free(w->touched);
-    free(w->toks);
-    free(w->tt);
-    free(w->tt_str);
-    for (uint32_t i = 0; i < w->n_segs; i++)
-        index_delset_unref(w->segs[i].del);
-    free(w->segs);
-    free(w->loc);
-    free(w->dels);
-    free(w->self_del);
-    text_analyzer_free(w->an);
-    pthread_mutex_lock(&w->ix->mu);
-    w->ix->writer_open = 0;
-    pthread_mutex_unlock(&w->ix->mu);
-    free(w);
-}
-
-static void table_grow(struct index_writer *w)
-{
-    uint32_t mask = w->table_mask * 2 + 1;
-    uint32_t *t = xcalloc((size_t)mask + 1, sizeof *t);
-    for (uint32_t i = 0; i < w->n_terms; i++) {
-        struct wterm *x = &w->terms[i];
-        uint32_t h = (uint32_t)hash64(w->str + x->str_off, x->len, x->field) & mask;
-        while (t[h])
-            h = (h + 1) & mask;
-        t[h] = i + 1;
-    }
-    free(w->table);
-    w->table = t;
-    w->table_mask = mask;
-}
-
-static uint32_t term_id(struct index_writer *w, int field, const char *s, size_t len)
-{
-    uint32_t h = (uint32_t)hash64(s, len, (uint64_t)field) & w->table_mask;
-    for (;;) {
-        uint32_t v = w->table[h];
-        if (!v)
-            break;
-        struct wterm *x = &w->terms[v - 1];
-        if (x->len == len && x->field == field && memcmp(w->str + x->str_off, s, len) == 0)
-            return v - 1;
-        h = (h + 1) & w->table_mask;
-    }
-    if (w->n_terms == w->cap_terms) {
-        w->cap_terms = w->cap_terms * 2 + 1024;
-        w->terms = xrealloc(w->terms, (size_t)w->cap_terms * sizeof *w->terms);
-    }
-    if (w->str_n + len > w->str_cap) {
-        w->str_cap = (w->str_n + len) * 2 + 65536;
-        w->str = xrealloc(w->str, w->str_cap);
-    }
-    uint32_t id = w->n_terms++;
-    struct wterm *x = &w->terms[id];
-    memset(x, 0, sizeof *x);
-    x->str_off = (uint32_t)w->str_n;
-    x->len = (uint16_t)len;
-    x->field = (uint8_t)field;
-    x->cur_doc = UINT32_MAX;
-    x->last_doc = UINT32_MAX;
-    memcpy(w->str + w->str_n, s, len);
-    w->str_n += len;
-    w->table[h] = id + 1;
-    if ((uint64_t)w->n_terms * 2 > w->table_mask)
-        table_grow(w);
-    return id;
-}
-
-/* Records one occurrence of (field, term) at pos in the current doc. */
-static void add_occ(struct index_writer *w, int field, const char *s, size_t len, uint32_t pos)
-{
-    uint32_t id = term_id(w, field, s, len);
-    struct wterm *x = &w->terms[id];
-    if (w->n_toks == w->cap_toks) {
-        w->cap_toks = w->cap_toks * 2 + 1024;
-        w->toks = xrealloc(w->toks, (size_t)w->cap_toks * sizeof *w->toks);
-    }
-    uint32_t t = w->n_toks++;
-    w->toks[t].pos = pos;
-    w->toks[t].next = UINT32_MAX;
-    if (x->cur_doc != w->doc) {
-        x->cur_doc = w->doc;
-        x->cur_tf = 0;
-        x->head = t;
-        if (w->n_touched == w->cap_touched) {
-            w->cap_touched = w->cap_touched * 2 + 256;
-            w->touched = xrealloc(w->touched, (size_t)w->cap_touched * sizeof *w->touched);
-        }
-        w->touched[w->n_touched++] = id;
-    } else {
-        w->toks[x->tail].next = t;
-    }
-    x->tail = t;
-    x->cur_tf++;
-}
-
-static void bytes_put(struct wterm *x, const uint8_t *b, uint32_t n)
-{
-    if (x->n + n > x->cap) {
-        x->cap = x->cap ? x->cap * 2 : 16;
-        while (x->n + n > x->cap)
-            x->cap *= 2;
-        x->p = xrealloc(x->p, x->cap);
-    }
-    memcpy(x->p + x->n, b, n);
-    x->n += n;
-}
-
-static uint32_t enc_varint(uint8_t *b, uint32_t v)
-{
-    uint32_t n = 0;
-    while (v >= 0x80) {
-        b[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    b[n++] = (uint8_t)v;
-    return n;
-}
-
-/* Appends the current doc's postings to each touched term. */
-static void end_doc(struct index_writer *w)
-{
-    uint8_t tmp[16];
-    for (uint32_t i = 0; i < w->n_touched; i++) {
-        struct wterm *x = &w->terms[w->touched[i]];
-        uint32_t gap = x->last_doc == UINT32_MAX ? w->doc : w->doc - x->last_doc - 1;
-        uint32_t n = enc_varint(tmp, gap);
-        n += enc_varint(tmp + n, x->cur_tf);
-        bytes_put(x, tmp, n);
-        if (seg_field_has_pos(x->field)) {
-            uint32_t prev = 0;
-            for (uint32_t t = x->head; t != UINT32_MAX; t = w->toks[t].next) {
-                n = enc_varint(tmp, w->toks[t].pos - prev);
-                prev = w->toks[t].pos;
-                bytes_put(x, tmp, n);
-            }
-        }
-        x->last_doc = w->doc;
-        x->df++;
-    }
-    w->n_touched = 0;
-    w->n_toks = 0;
-}
-
-struct fctx {
-    struct index_writer *w;
-    int field;
-    uint32_t len; /* non-joined tokens */
-};
-
-static int field_tok(void *ctx, const struct text_token *t)
-{
-    struct fctx *c = ctx;
-    add_occ(c->w, c->field, t->term, t->len, t->pos);
-    if (!(t->flags & TEXT_TOKEN_JOINED))
-        c->len++;
+    if (n < 1 || n > 64 || w->started || w->mb)
+        return ERR_INVALID;
+    w->n_threads = n;
     return 0;
 }
 
-static int title_tok(void *ctx, const struct text_token *t)
+/* Creates the membufs (and threads) at the first add. */
+static int w_start(struct index_writer *w)
 {
-    struct index_writer *w = ctx;
-    if (w->n_tt == w->cap_tt) {
-        w->cap_tt = w->cap_tt * 2 + 64;
-        w->tt = xrealloc(w->tt, (size_t)w->cap_tt * sizeof *w->tt);
+    size_t flush = w->ix->opts.flush_docs;
+    if (w->n_threads == 1) {
+        w->mb = index_membuf_new(w->ix, &w->ix->opts, flush);
+        return w->mb ? 0 : ERR_INVALID;
     }
-    if (w->tt_str_n + t->len > w->tt_str_cap) {
-        w->tt_str_cap = (w->tt_str_n + t->len) * 2 + 1024;
-        w->tt_str = xrealloc(w->tt_str, w->tt_str_cap);
+    size_t per = flush / (size_t)w->n_threads;
+    w->wk = xcalloc((size_t)w->n_threads, sizeof *w->wk);
+    for (int i = 0; i < w->n_threads; i++) {
+        struct worker *k = &w->wk[i];
+        k->w = w;
+        k->mb = index_membuf_new(w->ix, &w->ix->opts, per ? per : 1);
+        pthread_mutex_init(&k->mu, NULL);
+        pthread_cond_init(&k->cv, NULL);
+        if (!k->mb || pthread_create(&k->th, NULL, worker_main, k) != 0) {
+            index_membuf_free(k->mb);
+            k->mb = NULL;
+            return ERR_INVALID;
+        }
     }
-    w->tt[w->n_tt].str_off = (uint32_t)w->tt_str_n;
-    w->tt[w->n_tt].len = (uint16_t)t->len;
-    w->tt[w->n_tt].pos = t->pos;
-    w->tt[w->n_tt].flags = t->flags;
-    w->n_tt++;
-    memcpy(w->tt_str + w->tt_str_n, t->term, t->len);
-    w->tt_str_n += t->len;
+    w->started = 1;
     return 0;
 }
 
-static int wloc_find(const struct index_writer *w, int64_t rowid, size_t *slot)
+/* Stops the workers after they flushed what they hold. */
+static void w_stop(struct index_writer *w)
 {
-    size_t h = (size_t)hash64(&rowid, 8, 7) & w->loc_mask;
-    while (w->loc[h].rowid != -1) {
-        if (w->loc[h].rowid == rowid) {
+    if (!w->wk)
+        return;
+    for (int i = 0; i < w->n_threads; i++) {
+        struct worker *k = &w->wk[i];
+        if (!k->mb)
+            continue;
+        pthread_mutex_lock(&k->mu);
+        k->stop = 1;
+        pthread_cond_broadcast(&k->cv);
+        pthread_mutex_unlock(&k->mu);
+        pthread_join(k->th, NULL);
+        index_membuf_free(k->mb);
+        pthread_mutex_destroy(&k->mu);
+        pthread_cond_destroy(&k->cv);
+    }
+    free(w->wk);
+    w->wk = NULL;
+}
+
+static void w_dispatch(struct index_writer *w)
+{
+    struct wbatch *b = w->cur;
+    w->cur = NULL;
+    if (!b)
+        return;
+    struct worker *k = &w->wk[w->next_wk];
+    w->next_wk = (w->next_wk + 1) % w->n_threads;
+    pthread_mutex_lock(&k->mu);
+    while (k->qn == 2)
+        pthread_cond_wait(&k->cv, &k->mu);
+    k->q[k->qn++] = b;
+    pthread_cond_broadcast(&k->cv);
+    pthread_mutex_unlock(&k->mu);
+}
+
+static const char *b_copy(struct wbatch *b, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    if (b->an + n > b->acap) {
+        /* grow: re-point the documents already copied */
+        size_t cap = (b->an + n) * 2 + 4096;
+        char *old = b->arena, *na = xmalloc(cap);
+        if (b->an)
+            memcpy(na, old, b->an);
+        for (size_t i = 0; i < b->n; i++) {
+            const char **f[4] = {&b->docs[i].title, &b->docs[i].abstract, &b->docs[i].authors,
+                                 &b->docs[i].categories};
+            for (int j = 0; j < 4; j++)
+                if (*f[j])
+                    *f[j] = na + (*f[j] - old);
+        }
+        free(old);
+        b->arena = na;
+        b->acap = cap;
+    }
+    char *d = b->arena + b->an;
+    memcpy(d, s, n);
+    b->an += n;
+    return d;
+}
+
+static int lat_find(const struct index_writer *w, int64_t rowid, size_t *slot)
+{
+    size_t h = (size_t)index_hash64(&rowid, 8, 7) & w->lat_mask;
+    while (w->latest[h].rowid != -1) {
+        if (w->latest[h].rowid == rowid) {
             *slot = h;
             return 1;
         }
-        h = (h + 1) & w->loc_mask;
+        h = (h + 1) & w->lat_mask;
     }
     *slot = h;
     return 0;
 }
 
-static void wloc_grow(struct index_writer *w)
+/* Records that rowid's latest change is seq (0: a delete). */
+static void lat_set(struct index_writer *w, int64_t rowid, uint64_t seq)
 {
-    size_t mask = w->loc_mask * 2 + 1;
-    struct wloc *old = w->loc;
-    size_t old_mask = w->loc_mask;
-    w->loc = xmalloc((mask + 1) * sizeof *w->loc);
-    for (size_t i = 0; i <= mask; i++)
-        w->loc[i].rowid = -1;
-    w->loc_mask = mask;
-    for (size_t i = 0; i <= old_mask; i++)
-        if (old[i].rowid != -1) {
-            size_t s;
-            wloc_find(w, old[i].rowid, &s);
-            w->loc[s] = old[i];
+    size_t slot;
+    if (!lat_find(w, rowid, &slot)) {
+        /* first touch: older versions in the index go */
+        if (w->n_dels == w->cap_dels) {
+            w->cap_dels = w->cap_dels * 2 + 256;
+            w->dels = xrealloc(w->dels, w->cap_dels * sizeof *w->dels);
         }
-    free(old);
-}
-
-static void self_delete(struct index_writer *w, uint32_t seg, uint32_t doc)
-{
-    if (w->n_self == w->cap_self) {
-        w->cap_self = w->cap_self * 2 + 64;
-        w->self_del = xrealloc(w->self_del, w->cap_self * sizeof *w->self_del);
-    }
-    w->self_del[w->n_self].seg = seg;
-    w->self_del[w->n_self].doc = doc;
-    w->n_self++;
-}
-
-static void push_del(struct index_writer *w, int64_t rowid)
-{
-    if (w->n_dels == w->cap_dels) {
-        w->cap_dels = w->cap_dels * 2 + 256;
-        w->dels = xrealloc(w->dels, w->cap_dels * sizeof *w->dels);
-    }
-    w->dels[w->n_dels++] = rowid;
-}
-
-static int cmp_str_ptr(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-struct sort_ctx {
-    const struct wterm *terms;
-    const char *str;
-};
-
-static int term_order(const struct wterm *a, const struct wterm *b, const char *str)
-{
-    if (a->field != b->field)
-        return a->field < b->field ? -1 : 1;
-    size_t m = a->len < b->len ? a->len : b->len;
-    int c = memcmp(str + a->str_off, str + b->str_off, m);
-    if (c)
-        return c;
-    return a->len < b->len ? -1 : a->len > b->len;
-}
-
-/* In-place merge sort of term ids (qsort has no context argument in C11). */
-static void sort_terms(uint32_t *ids, uint32_t n, const struct wterm *terms, const char *str)
-{
-    uint32_t *tmp = xmalloc((size_t)n * sizeof *tmp + 4);
-    for (uint32_t width = 1; width < n; width *= 2) {
-        for (uint32_t lo = 0; lo < n; lo += 2 * width) {
-            uint32_t mid = lo + width < n ? lo + width : n;
-            uint32_t hi = lo + 2 * width < n ? lo + 2 * width : n;
-            uint32_t a = lo, b = mid, k = lo;
-            while (a < mid && b < hi)
-                tmp[k++] = term_order(&terms[ids[b]], &terms[ids[a]], str) < 0 ? ids[b++] : ids[a++];
-            while (a < mid)
-                tmp[k++] = ids[a++];
-            while (b < hi)
-                tmp[k++] = ids[b++];
-        }
-        memcpy(ids, tmp, (size_t)n * sizeof *ids);
-    }
-    free(tmp);
-}
-
-static int dec_varint(const uint8_t **pp, uint32_t *v)
-{
-    const uint8_t *p = *pp;
-    uint32_t x = 0;
-    int shift = 0;
-    while (*p & 0x80) {
-        x |= (uint32_t)(*p++ & 0x7f) << shift;
-        shift += 7;
-    }
-    x |= (uint32_t)*p++ << shift;
-    *v = x;
-    *pp = p;
-    return 0;
-}
-
-/* Writes the in-memory documents as a new segment of the batch. */
-static int w_flush(struct index_writer *w)
-{
-    if (w->n_docs == 0)
-        return 0;
-    uint32_t n = w->n_docs;
-    /* Category dictionary: the category terms used, sorted. */
-    uint32_t *cat_terms = xmalloc(((size_t)w->n_terms + 1) * sizeof *cat_terms);
-    uint32_t nc = 0;
-    for (uint32_t i = 0; i < w->n_terms; i++)
-        if (w->terms[i].field == INDEX_FIELD_CATEGORY)
-            cat_terms[nc++] = i;
-    sort_terms(cat_terms, nc, w->terms, w->str);
-    char **cats = xcalloc((size_t)nc + 1, sizeof *cats);
-    uint32_t *remap = xcalloc((size_t)w->n_terms + 1, sizeof *remap);
-    for (uint32_t i = 0; i < nc; i++) {
-        const struct wterm *x = &w->terms[cat_terms[i]];
-        cats[i] = xstrndup(w->str + x->str_off, x->len);
-        remap[cat_terms[i]] = i;
-    }
-    uint16_t *cat_ids = xmalloc((w->n_cat_ids + 1) * sizeof *cat_ids);
-    for (size_t i = 0; i < w->n_cat_ids; i++)
-        cat_ids[i] = (uint16_t)remap[w->cat_ids[i]];
-    struct seg_docvals dv;
-    memset(&dv, 0, sizeof dv);
-    dv.n_docs = n;
-    dv.rowid = w->rowid;
-    dv.date = w->date;
-    for (int f = 0; f < SEG_N_LEN_FIELDS; f++)
-        dv.len[f] = w->len[f];
-    dv.cat_off = w->cat_off;
-    dv.cat_ids = cat_ids;
-    dv.n_cats = nc;
-    dv.cats = (const char *const *)cats;
-    memcpy(dv.total_len, w->total_len, sizeof dv.total_len);
-    dv.title_repeat = (uint32_t)w->title_repeat;
-    dv.stem = (uint32_t)w->ix->opts.analyzer.stem;
-    dv.stop = (uint32_t)w->ix->opts.analyzer.stop;
-    char name[64];
-    struct seg_out *o = NULL;
-    int rc = nc > 65535 ? ERR_TOO_LARGE : seg_create(w->ix, &dv, name, sizeof name, &o);
-    uint32_t *ids = NULL;
-    uint32_t *pos = NULL;
-    uint32_t pos_cap = 0;
-    if (rc == 0) {
-        ids = xmalloc(((size_t)w->n_terms + 1) * sizeof *ids);
-        for (uint32_t i = 0; i < w->n_terms; i++)
-            ids[i] = i;
-        sort_terms(ids, w->n_terms, w->terms, w->str);
-        for (uint32_t i = 0; i < w->n_terms && rc == 0; i++) {
-            const struct wterm *x = &w->terms[ids[i]];
-            rc = index_seg_out_term(o, x->field, w->str + x->str_off, x->len);
-            const uint8_t *p = x->p, *e = x->p + x->n;
-            uint32_t doc = 0;
-            int first = 1;
-            while (rc == 0 && p < e) {
-                uint32_t gap, tf;
-                dec_varint(&p, &gap);
-                dec_varint(&p, &tf);
-                doc = first ? gap : doc + gap + 1;
-                first = 0;
-                int hp = seg_field_has_pos(x->field);
-                if (hp) {
-                    if (tf > pos_cap) {
-                        pos_cap = tf * 2;
-                        pos = xrealloc(pos, (size_t)pos_cap * sizeof *pos);
-                    }
-                    uint32_t prev = 0;
-                    for (uint32_t k = 0; k < tf; k++) {
-                        uint32_t g;
-                        dec_varint(&p, &g);
-                        prev += g;
-                        pos[k] = prev;
-                    }
+        w->dels[w->n_dels++] = rowid;
+        w->latest[slot].rowid = rowid;
+        w->lat_n++;
+        if (w->lat_n * 2 > w->lat_mask) {
+            size_t mask = w->lat_mask * 2 + 1, old_mask = w->lat_mask;
+            struct wlatest *old = w->latest;
+            w->latest = xmalloc((mask + 1) * sizeof *w->latest);
+            for (size_t i = 0; i <= mask; i++)
+                w->latest[i].rowid = -1;
+            w->lat_mask = mask;
+            for (size_t i = 0; i <= old_mask; i++)
+                if (old[i].rowid != -1) {
+                    size_t s2;
+                    lat_find(w, old[i].rowid, &s2);
+                    w->latest[s2] = old[i];
                 }
-                rc = index_seg_out_post(o, doc, tf, hp ? pos : NULL);
-            }
+            free(old);
+            lat_find(w, rowid, &slot);
         }
-        if (rc == 0)
-            rc = index_seg_out_finish(o);
-        else
-            index_seg_out_abort(o);
     }
-    free(ids);
-    free(pos);
-    for (uint32_t i = 0; i < nc; i++)
-        free(cats[i]);
-    free(cats);
-    free(cat_terms);
-    free(remap);
-    free(cat_ids);
-    if (rc == 0) {
-        if (w->n_segs == w->cap_segs) {
-            w->cap_segs = w->cap_segs * 2 + 4;
-            w->segs = xrealloc(w->segs, w->cap_segs * sizeof *w->segs);
-        }
-        struct wseg *s = &w->segs[w->n_segs++];
-        memset(s, 0, sizeof *s);
-        snprintf(s->name, sizeof s->name, "%s", name);
-        s->n_docs = n;
-    }
-    w_reset_mem(w);
-    return rc;
+    w->latest[slot].seq = seq;
 }
 
-static void add_categories(struct index_writer *w, const char *cats)
+static uint64_t lat_get(const struct index_writer *w, int64_t rowid)
 {
-    uint32_t start = (uint32_t)w->n_cat_ids;
-    const char *p = cats;
-    while (p && *p) {
-        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == ',')
-            p++;
-        const char *s = p;
-        while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != ',')
-            p++;
-        size_t len = (size_t)(p - s);
-        if (len == 0 || len > SEG_MAX_CAT_LEN)
-            continue;
-        char lc[SEG_MAX_CAT_LEN + 1];
-        for (size_t i = 0; i < len; i++)
-            lc[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] + 32) : s[i];
-        uint32_t id = term_id(w, INDEX_FIELD_CATEGORY, lc, len);
-        int dup = 0;
-        for (size_t i = start; i < w->n_cat_ids; i++)
-            if (w->cat_ids[i] == id)
-                dup = 1;
-        if (dup || w->n_cat_ids - start >= SEG_MAX_CATS_PER_DOC)
-            continue;
-        if (w->n_cat_ids == w->cap_cat_ids) {
-            w->cap_cat_ids = w->cap_cat_ids * 2 + 1024;
-            w->cat_ids = xrealloc(w->cat_ids, w->cap_cat_ids * sizeof *w->cat_ids);
-        }
-        w->cat_ids[w->n_cat_ids++] = id;
-        add_occ(w, INDEX_FIELD_CATEGORY, lc, len, 0);
-    }
+    size_t slot;
+    return lat_find(w, rowid, &slot) ? w->latest[slot].seq : 0;
 }
 
 int index_writer_add(struct index_writer *w, const struct index_doc *d)
 {
     if (d->rowid < 0)
         return ERR_INVALID;
-    if (w->rc)
-        return w->rc;
-    /* A previous version in this batch is replaced. */
-    size_t slot;
-    if (wloc_find(w, d->rowid, &slot)) {
-        self_delete(w, w->loc[slot].seg, w->loc[slot].doc);
-    } else {
-        push_del(w, d->rowid); /* replaces any version in the index */
-        w->loc[slot].rowid = d->rowid;
-        w->loc_n++;
-    }
-    w->loc[slot].seg = w->n_segs;
-    w->loc[slot].doc = w->n_docs;
-    if (w->loc_n * 2 > w->loc_mask)
-        wloc_grow(w);
-
-    if (w->n_docs == w->cap_docs) {
-        w->cap_docs = w->cap_docs * 2 + 1024;
-        w->rowid = xrealloc(w->rowid, (size_t)w->cap_docs * sizeof *w->rowid);
-        w->date = xrealloc(w->date, (size_t)w->cap_docs * sizeof *w->date);
-        for (int f = 0; f < SEG_N_LEN_FIELDS; f++)
-            w->len[f] = xrealloc(w->len[f], (size_t)w->cap_docs * sizeof *w->len[f]);
-        w->cat_off = xrealloc(w->cat_off, ((size_t)w->cap_docs + 1) * sizeof *w->cat_off);
-    }
-    uint32_t doc = w->n_docs;
-    w->doc = doc;
-    w->rowid[doc] = d->rowid;
-    w->date[doc] = d->date;
-
-    /* Title: analyzed once, used for TITLE and (repeated) BODY. */
-    w->n_tt = 0;
-    w->tt_str_n = 0;
-    uint32_t title_end = 0;
-    if (d->title)
-        text_analyze(w->an, d->title, strlen(d->title), 0, title_tok, w, &title_end);
-    uint32_t title_len = 0;
-    for (uint32_t i = 0; i < w->n_tt; i++) {
-        add_occ(w, INDEX_FIELD_TITLE, w->tt_str + w->tt[i].str_off, w->tt[i].len, w->tt[i].pos);
-        if (!(w->tt[i].flags & TEXT_TOKEN_JOINED))
-            title_len++;
-    }
-    uint32_t base = 0, body_len = 0;
-    for (int r = 0; r < w->title_repeat && d->title; r++) {
-        for (uint32_t i = 0; i < w->n_tt; i++)
-            add_occ(w, INDEX_FIELD_BODY, w->tt_str + w->tt[i].str_off, w->tt[i].len,
-                    base + w->tt[i].pos);
-        body_len += title_len;
-        base += title_end + INDEX_POS_GAP;
-    }
-    struct fctx c = {w, INDEX_FIELD_BODY, 0};
-    if (d->abstract)
-        text_analyze(w->an, d->abstract, strlen(d->abstract), base, field_tok, &c, NULL);
-    body_len += c.len;
-    struct fctx ca = {w, INDEX_FIELD_AUTHORS, 0};
-    if (d->authors)
-        text_analyze(w->an, d->authors, strlen(d->authors), 0, field_tok, &ca, NULL);
-    w->cat_off[doc] = (uint32_t)w->n_cat_ids;
-    add_categories(w, d->categories);
-    w->cat_off[doc + 1] = (uint32_t)w->n_cat_ids;
-    w->len[INDEX_FIELD_BODY][doc] = body_len;
-    w->len[INDEX_FIELD_TITLE][doc] = title_len;
-    w->len[INDEX_FIELD_AUTHORS][doc] = ca.len;
-    w->total_len[INDEX_FIELD_BODY] += body_len;
-    w->total_len[INDEX_FIELD_TITLE] += title_len;
-    w->total_len[INDEX_FIELD_AUTHORS] += ca.len;
-    w->total_len[INDEX_FIELD_CATEGORY] += w->cat_off[doc + 1] - w->cat_off[doc];
-    end_doc(w);
-    w->n_docs++;
-    if (w->n_docs >= w->flush_docs) {
-        int rc = w_flush(w);
-        if (rc)
+    pthread_mutex_lock(&w->mu);
+    int rc = w->rc;
+    pthread_mutex_unlock(&w->mu);
+    if (rc)
+        return rc;
+    if (!w->mb && !w->wk) {
+        rc = w_start(w);
+        if (rc) {
             w->rc = rc;
+            return rc;
+        }
+    }
+    uint64_t seq = ++w->seq;
+    lat_set(w, d->rowid, seq);
+    if (w->mb) {
+        struct membuf_seg fl;
+        rc = index_membuf_add(w->mb, d, seq, &fl);
+        w_keep(w, &fl);
+        if (rc)
+            w_set_rc(w, rc);
         return rc;
     }
+    if (!w->cur)
+        w->cur = xcalloc(1, sizeof *w->cur);
+    struct wbatch *b = w->cur;
+    struct index_doc *c = &b->docs[b->n];
+    *c = *d;
+    b->seq[b->n] = seq;
+    b->n++;
+    c->title = b_copy(b, d->title);
+    c->abstract = b_copy(b, d->abstract);
+    c->authors = b_copy(b, d->authors);
+    c->categories = b_copy(b, d->categories);
+    if (b->n == WBATCH)
+        w_dispatch(w);
     return 0;
 }
 
 int index_writer_delete(struct index_writer *w, int64_t rowid)
 {
-    size_t slot;
-    if (wloc_find(w, rowid, &slot)) {
-        self_delete(w, w->loc[slot].seg, w->loc[slot].doc);
-        /* Remove from the table (backward-shift deletion). */
-        size_t i = slot;
-        for (;;) {
-            w->loc[i].rowid = -1;
-            size_t j = i;
-            for (;;) {
-                j = (j + 1) & w->loc_mask;
-                if (w->loc[j].rowid == -1)
-                    goto done;
-                size_t h = (size_t)hash64(&w->loc[j].rowid, 8, 7) & w->loc_mask;
-                if ((j > i && (h <= i || h > j)) || (j < i && (h <= i && h > j)))
-                    break;
-            }
-            w->loc[i] = w->loc[j];
-            i = j;
-        }
-    done:
-        w->loc_n--;
-        return 0; /* its older versions were queued for deletion when it was added */
-    }
-    push_del(w, rowid);
+    lat_set(w, rowid, 0);
     return 0;
 }
 
@@ -1203,18 +835,53 @@ void index_writer_set_sync(struct index_writer *w, int64_t mark, const char *sou
     w->has_sync = 1;
 }
 
-static void w_remove_segs(struct index_writer *w)
+/* Flushes everything the writer holds (ends the workers). */
+static int w_finish(struct index_writer *w)
 {
-    for (uint32_t i = 0; i < w->n_segs; i++)
-        remove_file(w->ix->dir, w->segs[i].name);
+    if (w->wk) {
+        w_dispatch(w);
+        w_stop(w);
+    }
+    if (w->mb) {
+        struct membuf_seg fl;
+        int rc = index_membuf_flush(w->mb, &fl);
+        w_keep(w, &fl);
+        if (rc)
+            w_set_rc(w, rc);
+    }
+    return w->rc;
+}
+
+static void w_free(struct index_writer *w, int remove_segs)
+{
+    if (w->cur) {
+        free(w->cur->arena);
+        free(w->cur);
+    }
+    w_stop(w);
+    index_membuf_free(w->mb);
+    for (size_t i = 0; i < w->n_segs; i++) {
+        if (remove_segs)
+            remove_file(w->ix->dir, w->segs[i].name);
+        free(w->segs[i].rowid);
+        free(w->segs[i].seq);
+    }
+    free(w->segs);
+    free(w->latest);
+    free(w->dels);
+    pthread_mutex_destroy(&w->mu);
+    pthread_mutex_lock(&w->ix->mu);
+    w->ix->writer_open = 0;
+    pthread_mutex_unlock(&w->ix->mu);
+    free(w);
 }
 
 void index_writer_abort(struct index_writer *w)
 {
     if (!w)
         return;
-    w_remove_segs(w);
-    w_free(w);
+    w_finish(w); /* stop the workers; their files are removed below */
+    w_free(w, 1);
 }
 
 /* Marks doc deleted in the copy-on-write delset *d (made from base). */
@@ -1278,11 +945,9 @@ static int snap_for(struct index *ix, const struct manifest *m, struct delset **
 int index_writer_commit(struct index_writer *w)
 {
     struct index *ix = w->ix;
-    int rc = w->rc;
-    if (rc == 0)
-        rc = w_flush(w);
+    int rc = w_finish(w);
     if (rc) {
-        index_writer_abort(w);
+        w_free(w, 1);
         return rc;
     }
     pthread_mutex_lock(&ix->commit_mu);
@@ -1325,10 +990,11 @@ int index_writer_commit(struct index_writer *w)
             snprintf(ms->name, sizeof ms->name, "%s", w->segs[i].name);
             ms->n_docs = w->segs[i].n_docs;
         }
-        for (size_t i = 0; i < w->n_self; i++) {
-            uint32_t s = w->self_del[i].seg;
-            cow_delete(&nd[(size_t)n_old + s], NULL, w->segs[s].n_docs, w->self_del[i].doc);
-        }
+        /* Replaced or deleted within the batch: all but each rowid's latest add. */
+        for (size_t s = 0; s < w->n_segs; s++)
+            for (uint32_t d = 0; d < w->segs[s].n_docs; d++)
+                if (lat_get(w, w->segs[s].rowid[d]) != w->segs[s].seq[d])
+                    cow_delete(&nd[(size_t)n_old + s], NULL, w->segs[s].n_docs, d);
         index_snapshot_release(cur);
         rc = write_dels(ix, &m, nd, written, &n_written);
         if (rc == 0)
@@ -1361,12 +1027,7 @@ int index_writer_commit(struct index_writer *w)
         index_delset_unref(nd[i]);
     free(written);
     free(nd);
-    if (rc && !committed) {
-        index_writer_abort(w);
-    } else {
-        w->n_segs = 0; /* the segment files now belong to the index */
-        w_free(w);
-    }
+    w_free(w, rc && !committed); /* else the segment files belong to the index */
     return rc;
 }
 
@@ -1413,7 +1074,7 @@ static int merge_write(struct index *ix, const struct snap_seg *src, int n, char
             cats[nc++] = xstrndup(g->catdict_str + g->catdict_off[c],
                                   g->catdict_off[c + 1] - g->catdict_off[c]);
     }
-    qsort(cats, nc, sizeof *cats, cmp_str_ptr);
+    qsort(cats, nc, sizeof *cats, index_cmp_str_ptr);
     size_t u = 0;
     for (size_t i = 0; i < nc; i++) {
         if (u && strcmp(cats[u - 1], cats[i]) == 0) {
@@ -1490,7 +1151,7 @@ static int merge_write(struct index *ix, const struct snap_seg *src, int n, char
     dv.stop = (uint32_t)ix->opts.analyzer.stop;
     struct seg_out *o = NULL;
     if (rc == 0)
-        rc = seg_create(ix, &dv, name, cap, &o);
+        rc = index_seg_create(ix, &dv, name, cap, &o);
     /* Terms: a k-way merge of the sorted dictionaries. */
     uint32_t *ti = xcalloc((size_t)n + 1, sizeof *ti);
     struct pcur *cur = xmalloc(sizeof *cur);

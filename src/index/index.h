@@ -179,6 +179,14 @@ struct index_writer;
  * (opts.flush_docs) but they are not live until the commit. */
 int index_writer_new(struct index *ix, struct index_writer **out /* OUT */);
 
+/* Inverts documents on n worker threads (1..64; default 1, which works in
+ * the caller's thread). Call before the first add. Each worker holds up to
+ * opts.flush_docs / n documents in memory and writes its own segments;
+ * index_writer_add then copies each document and returns at once (errors
+ * of a worker show at a later add or at the commit). ERR_INVALID when n is
+ * out of range or documents were already added. */
+int index_writer_set_threads(struct index_writer *w, int n);
+
 /* Adds d. If a document with the same rowid is live in the index or was
  * added earlier in this batch, it is replaced (the old one is deleted at
  * commit). ERR_INVALID for rowid < 0; ERR_IO when a flush fails. */

@@ -111,6 +111,7 @@ struct seg {
     char *name; /* file name within the index directory ("seg-....pbx") */
     void *map;  /* the mapping (NULL when borrowed) */
     size_t size;
+    const uint8_t *data_end; /* one past the last byte of the file image */
     uint32_t n_docs;
     const int64_t *rowid;
     const int32_t *date;
@@ -286,7 +287,36 @@ int index_manifest_read(const char *dir, struct manifest *m /* OUT */);
 int index_manifest_write(const char *dir, const struct manifest *m, int crash_before_rename);
 void index_manifest_cleanup(struct manifest *m);
 
+/* --- the in-memory inverted index (membuf.c) --- */
+
+struct membuf;
+/* A segment a membuf wrote: its file name, and each doc's rowid and the
+ * writer's sequence number of that add (malloc'ed; name[0] == 0: none). */
+struct membuf_seg {
+    char name[64];
+    uint32_t n_docs;
+    int64_t *rowid;
+    uint64_t *seq;
+};
+/* A membuf for index ix with options o, flushing every flush_docs docs;
+ * NULL when the analyzer options are invalid. */
+struct membuf *index_membuf_new(struct index *ix, const struct index_opts *o, size_t flush_docs);
+void index_membuf_free(struct membuf *mb);
+/* Analyzes and inverts d (add number seq); when that fills the buffer it
+ * is flushed and *flushed describes the segment written. */
+int index_membuf_add(struct membuf *mb, const struct index_doc *d, uint64_t seq,
+                     struct membuf_seg *flushed /* OUT */);
+/* Writes the buffered documents as a segment (nothing when empty). */
+int index_membuf_flush(struct membuf *mb, struct membuf_seg *out /* OUT */);
+uint32_t index_membuf_docs(const struct membuf *mb);
+
+/* Creates a new uniquely named segment file in ix's directory (index.c). */
+int index_seg_create(struct index *ix, const struct seg_docvals *dv, char *name, size_t cap,
+                     struct seg_out **out /* OUT */);
+
 /* --- helpers --- */
+uint64_t index_hash64(const void *p, size_t n, uint64_t seed);
+int index_cmp_str_ptr(const void *a, const void *b); /* qsort on char * */
 uint32_t index_crc32(uint32_t crc, const void *p, size_t n);
 int index_fsync_dir(const char *dir);
 char *index_path(const char *dir, const char *name); /* malloc'ed "dir/name" */

@@ -5,7 +5,7 @@
  *
  *   paperboy-index 1
  *   gen 17
- *   analyzer english lucene
+ *   analyzer english snowball
  *   title_repeat 1
  *   max_segments 8
  *   flush_docs 200000

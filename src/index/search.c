@@ -484,6 +484,27 @@ static inline float block_bound(struct qctx *x, struct clause_rt *r, uint32_t *l
     return r->bb;
 }
 
+/* The bound of the block of r's list that would hold d (no decoding;
+ * cached per block). 0 when the list has nothing at or after d. */
+static inline float shallow_bound(struct qctx *x, struct clause_rt *r, uint32_t d)
+{
+    struct pcur *c = &r->cur;
+    if (!c->blks)
+        return c->doc == DOC_END ? 0.0f : r->ub;
+    uint32_t b = c->blk == UINT32_MAX ? 0 : c->blk;
+    if (r->bb_blk != UINT32_MAX && r->bb_blk >= b)
+        b = r->bb_blk;
+    while (b < c->n_blocks && c->blks[b].last_doc < d)
+        b++;
+    if (b >= c->n_blocks)
+        return 0.0f;
+    if (r->bb_blk != b) {
+        r->bb_blk = b;
+        r->bb = r->scoring ? pairs_bound(&x->bc, r->field, r->wi, &c->blks[b].pairs) : 0.0f;
+    }
+    return r->bb;
+}
+
 /* ------------------------------------------------------------------ */
 /* MaxScore over SHOULD clauses                                        */
 
@@ -509,6 +530,9 @@ static void run_should(struct qctx *x, struct clause_rt **c, int m)
         pcur_next(&c[i]->cur);
     }
     int ne = 0; /* c[0..ne) are non-essential */
+    uint32_t win_upto = 0;
+    float win_th = -2.0f;
+    int win_ne = -1;
     for (;;) {
         float th = heap_theta(&x->heap);
         while (ne < m && below(pre[ne + 1], th))
@@ -521,8 +545,9 @@ static void run_should(struct qctx *x, struct clause_rt **c, int m)
                 d = c[i]->cur.doc;
         if (d == DOC_END)
             break;
-        /* Window test over the essential cursors' current blocks. */
-        if (th >= 0) {
+        /* Window test over the essential cursors' current blocks; a window
+         * that failed it is not tested again until theta changes. */
+        if (th >= 0 && (d > win_upto || th != win_th || ne != win_ne)) {
             uint32_t upto = DOC_END;
             float wb = pre[ne];
             for (int i = ne; i < m; i++) {
@@ -539,7 +564,11 @@ static void run_should(struct qctx *x, struct clause_rt **c, int m)
                         pcur_advance(&c[i]->cur, upto + 1);
                 continue;
             }
+            win_upto = upto;
+            win_th = th;
+            win_ne = ne;
         }
+        x->info.postings++;
         if (doc_ok(x, d)) {
             x->stamp_now++;
             float s = 0;
@@ -550,12 +579,24 @@ static void run_should(struct qctx *x, struct clause_rt **c, int m)
                     x->stamp[c[i]->idx] = x->stamp_now;
                     s += v;
                 }
-            int pruned = 0;
-            for (int i = ne - 1; i >= 0; i--) {
-                if (below(s + pre[i + 1], th)) {
+            int pruned = below(s + pre[ne], th);
+            float rem = 0, bb[INDEX_MAX_CLAUSES];
+            if (!pruned && ne > 0) {
+                /* tighter: the non-essential lists' block bounds at d */
+                for (int i = 0; i < ne; i++) {
+                    bb[i] = shallow_bound(x, c[i], d);
+                    rem += bb[i];
+                }
+                pruned = below(s + rem, th);
+            }
+            for (int i = ne - 1; i >= 0 && !pruned; i--) {
+                if (below(s + rem, th)) {
                     pruned = 1;
                     break;
                 }
+                rem -= bb[i];
+                if (bb[i] == 0.0f && c[i]->scoring)
+                    continue; /* nothing at or after d */
                 if (pcur_advance(&c[i]->cur, d) == d) {
                     float v = contribution(x, c[i], d);
                     x->contrib[c[i]->idx] = v;

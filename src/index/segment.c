@@ -104,6 +104,46 @@ static void pack(uint8_t *dst, const uint32_t *v, uint32_t n, unsigned bits)
         *dst = (uint8_t)acc;
 }
 
+/* Fast unpacking for a constant width: each value is one unaligned 64-bit
+ * load, so it may read up to 8 bytes past the packed data (the caller
+ * checks there is room). */
+#define UNPACK_FAST(B)                                                                             \
+    static void unpack_##B(uint32_t *v, const uint8_t *src, uint32_t n)                           \
+    {                                                                                              \
+        const uint64_t mask = (B) == 32 ? 0xffffffffull : ((1ull << (B)) - 1);                    \
+        for (uint32_t i = 0; i < n; i++) {                                                         \
+            size_t bit = (size_t)i * (B);                                                          \
+            v[i] = (uint32_t)((rd64(src + (bit >> 3)) >> (bit & 7)) & mask);                       \
+        }                                                                                          \
+    }
+UNPACK_FAST(1)
+UNPACK_FAST(2)
+UNPACK_FAST(3)
+UNPACK_FAST(4)
+UNPACK_FAST(5)
+UNPACK_FAST(6)
+UNPACK_FAST(7)
+UNPACK_FAST(8)
+UNPACK_FAST(9)
+UNPACK_FAST(10)
+UNPACK_FAST(11)
+UNPACK_FAST(12)
+UNPACK_FAST(13)
+UNPACK_FAST(14)
+UNPACK_FAST(15)
+UNPACK_FAST(16)
+UNPACK_FAST(17)
+UNPACK_FAST(18)
+UNPACK_FAST(19)
+UNPACK_FAST(20)
+
+typedef void (*unpack_fn)(uint32_t *, const uint8_t *, uint32_t);
+static const unpack_fn unpackers[21] = {
+    NULL,       unpack_1,  unpack_2,  unpack_3,  unpack_4,  unpack_5,  unpack_6,
+    unpack_7,   unpack_8,  unpack_9,  unpack_10, unpack_11, unpack_12, unpack_13,
+    unpack_14,  unpack_15, unpack_16, unpack_17, unpack_18, unpack_19, unpack_20,
+};
+
 /* Unpacks n values of bits bits from exactly packed_size(n, bits) bytes. */
 static void unpack(uint32_t *v, const uint8_t *src, uint32_t n, unsigned bits)
 {
@@ -160,11 +200,12 @@ static double ref_score(uint32_t tf, uint32_t dl, double avgdl)
     return tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl));
 }
 
+static void frontier_sorted(struct tdl *p, size_t n, double avgdl, struct seg_pairs *out);
+
 /* Reduces n (tf, dl) points (clobbered) to a dominating frontier of at
  * most SEG_PAIRS pairs. */
 static void frontier(struct tdl *p, size_t n, double avgdl, struct seg_pairs *out)
 {
-    memset(out, 0, sizeof *out);
     for (size_t i = 0; i < n; i++) {
         if (p[i].tf > 65535)
             p[i].tf = 65535;
@@ -172,6 +213,39 @@ static void frontier(struct tdl *p, size_t n, double avgdl, struct seg_pairs *ou
             p[i].dl = 65535;
     }
     qsort(p, n, sizeof *p, tdl_cmp);
+    frontier_sorted(p, n, avgdl, out);
+}
+
+/* The same for one block's postings, without sorting: the smallest dl per
+ * tf (tf >= 32 share one bucket, represented by their largest tf). */
+static void block_frontier(const uint32_t *tfs, const uint32_t *dls, uint32_t n, double avgdl,
+                           struct seg_pairs *out)
+{
+    uint32_t mind[33], big = 0;
+    for (int b = 0; b < 33; b++)
+        mind[b] = UINT32_MAX;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t b = tfs[i] >= 32 ? 32 : tfs[i];
+        if (tfs[i] > big && b == 32)
+            big = tfs[i];
+        if (dls[i] < mind[b])
+            mind[b] = dls[i];
+    }
+    struct tdl p[33];
+    size_t m = 0;
+    for (int b = 32; b >= 1; b--)
+        if (mind[b] != UINT32_MAX) {
+            p[m].tf = b == 32 ? (big > 65535 ? 65535 : big) : (uint32_t)b;
+            p[m].dl = mind[b] > 65535 ? 65535 : mind[b];
+            m++;
+        }
+    frontier_sorted(p, m, avgdl, out);
+}
+
+/* p sorted by tf descending, then dl ascending. */
+static void frontier_sorted(struct tdl *p, size_t n, double avgdl, struct seg_pairs *out)
+{
+    memset(out, 0, sizeof *out);
     /* Keep points whose dl is below every dl of a higher (or equal) tf. */
     size_t m = 0;
     uint32_t min_dl = UINT32_MAX;
@@ -478,15 +552,14 @@ static void flush_block(struct seg_out *o)
         return;
     uint32_t gaps[SEG_BLOCK], tfm[SEG_BLOCK], maxg = 0, maxt = 0;
     int64_t prev = o->blk_prev;
-    struct tdl pts[SEG_BLOCK];
+    uint32_t dls[SEG_BLOCK];
     for (uint32_t i = 0; i < n; i++) {
         gaps[i] = (uint32_t)((int64_t)o->blk_docs[i] - prev - 1);
         prev = o->blk_docs[i];
         tfm[i] = o->blk_tfs[i] - 1;
         maxg |= gaps[i];
         maxt |= tfm[i];
-        pts[i].tf = o->blk_tfs[i];
-        pts[i].dl = o->field < SEG_N_LEN_FIELDS ? o->len[o->field][o->blk_docs[i]] : 0;
+        dls[i] = o->field < SEG_N_LEN_FIELDS ? o->len[o->field][o->blk_docs[i]] : 0;
     }
     unsigned bd = bits_for(maxg), bt = bits_for(maxt);
     struct seg_blk blk;
@@ -494,7 +567,7 @@ static void flush_block(struct seg_out *o)
     blk.last_doc = o->blk_docs[n - 1];
     blk.doc_off = (uint32_t)o->tdata_n; /* made absolute in end_term */
     blk.pos_off = o->blk_pos_off;
-    frontier(pts, n, o->avgdl[o->field], &blk.pairs);
+    block_frontier(o->blk_tfs, dls, n, o->avgdl[o->field], &blk.pairs);
     uint8_t buf[2 + 2 * SEG_BLOCK * 4 + 8];
     buf[0] = (uint8_t)bd;
     buf[1] = (uint8_t)bt;
@@ -908,6 +981,7 @@ int index_seg_open_mem(const void *p, size_t len, int verify_crc, struct seg **o
         return rc;
     }
     sg->size = len;
+    sg->data_end = (const uint8_t *)p + len;
     *out = sg;
     return 0;
 }
@@ -1079,8 +1153,15 @@ static int decode_block(struct pcur *c, uint32_t b)
     size_t sd = packed_size(n, s[0]), st = packed_size(n, s[1]);
     if ((size_t)(e - s) < 2 + sd + st)
         goto bad;
-    unpack(c->docs, s + 2, n, s[0]);
-    unpack(c->tfs, s + 2 + sd, n, s[1]);
+    /* the fast unpackers may read 8 bytes past the data: room is checked */
+    if (s[0] >= 1 && s[0] <= 20 && s + 2 + sd + 8 <= c->seg->data_end)
+        unpackers[s[0]](c->docs, s + 2, n);
+    else
+        unpack(c->docs, s + 2, n, s[0]);
+    if (s[1] >= 1 && s[1] <= 20 && s + 2 + sd + st + 8 <= c->seg->data_end)
+        unpackers[s[1]](c->tfs, s + 2 + sd, n);
+    else
+        unpack(c->tfs, s + 2 + sd, n, s[1]);
     uint64_t d = (uint64_t)(prev + 1);
     for (uint32_t i = 0; i < n; i++) {
         d += c->docs[i];

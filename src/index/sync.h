@@ -25,7 +25,8 @@
 #include "store/store.h"
 
 /* Rebuilds the index in dir from every paper of st: creates it empty (with
- * options o, NULL = defaults), adds all papers, commits, and merges to one
+ * options o, NULL = defaults), adds all papers (inverted on up to 4
+ * worker threads, as many as there are CPUs), commits, and merges to one
  * segment. progress: a FILE for a progress line, or NULL. Writes the number
  * of documents to *n_docs (may be NULL). The caller closes *out. ERR_IO,
  * ERR_DB. */

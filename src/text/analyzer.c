@@ -15,9 +15,12 @@
  * scripts that keep their combining marks (Hangul, Indic) give the NFKC
  * form.
  *
- * Stemming goes through a direct-mapped cache (word -> stem) per analyzer,
- * as the same few thousand words make up most of any text; the stopword
- * list is a small open-addressing hash built at creation.
+ * Stemming goes through a cache (word -> stem) per analyzer, as the same
+ * few thousand words make up most of any text: an open-addressing hash
+ * of one-cache-line entries, grown as needed up to STEM_CACHE_MAX entries
+ * and then emptied (memory stays bounded: about 64 MiB at most, a few KiB
+ * for a query analyzer). The entry index doubles as the token's word_id. The stopword list is a small open-addressing hash
+ * built at creation.
  */
 #include "text/analyzer.h"
 
@@ -143,20 +146,28 @@ int text_stop_parse(const char *name, enum text_stop *out)
 void text_analyzer_opts_default(struct text_analyzer_opts *o)
 {
     o->stem = TEXT_STEM_ENGLISH;
-    o->stop = TEXT_STOP_LUCENE;
+    o->stop = TEXT_STOP_SNOWBALL;
 }
 
 /* ------------------------------------------------------------------ */
 /* The analyzer object                                                 */
 
 #define STOP_SLOTS 512 /* power of two, > 2x the longest list */
-#define CACHE_SLOTS 4096
-#define CACHE_KEY 30 /* longest word cached */
+#define STEM_CACHE_MAX (1u << 20) /* entries */
+#define STEM_KV 46                 /* room for word + stem in an entry */
 
-struct stem_slot {
+/* One cached stem, word bytes then stem bytes inline (one cache line). */
+struct stem_ent {
     uint8_t klen, vlen;
-    char k[CACHE_KEY];
-    char v[32];
+    char kv[STEM_KV];
+};
+
+struct stem_cache {
+    uint64_t *slots; /* hash << 32 | (entry index + 1); 0 empty */
+    uint32_t mask;
+    struct stem_ent *ent;
+    uint32_t n, cap;
+    uint32_t epoch; /* bumped when emptied */
 };
 
 /* One finished word of the current compound. */
@@ -173,7 +184,7 @@ struct text_analyzer {
     struct sb_stemmer *sb;
     const char *stop[STOP_SLOTS];
     uint8_t stop_len[STOP_SLOTS];
-    struct stem_slot *cache;
+    struct stem_cache cache;
 
     /* The word being read. */
     char cur[TEXT_MAX_TERM * 2 + 8];
@@ -223,7 +234,8 @@ int text_analyzer_new(const struct text_analyzer_opts *o, struct text_analyzer *
             free(a);
             return ERR_UNSUPPORTED;
         }
-        a->cache = xcalloc(CACHE_SLOTS, sizeof *a->cache);
+        a->cache.mask = 1023;
+        a->cache.slots = xcalloc(1024, sizeof *a->cache.slots);
     }
     const char *const *words;
     size_t n;
@@ -246,7 +258,8 @@ void text_analyzer_free(struct text_analyzer *a)
         return;
     if (a->sb)
         sb_stemmer_delete(a->sb);
-    free(a->cache);
+    free(a->cache.slots);
+    free(a->cache.ent);
     free(a);
 }
 
@@ -268,16 +281,94 @@ static int is_stop(const struct text_analyzer *a, const char *w, size_t len)
     return 0;
 }
 
-/* Stems w (len bytes of a-z) into a->out; returns the stem's length. */
-static size_t stem(struct text_analyzer *a, const char *w, size_t len)
+static uint32_t hash_fast(const char *p, size_t n)
 {
-    struct stem_slot *slot = NULL;
-    if (len <= CACHE_KEY) {
-        slot = &a->cache[hash_bytes(w, len) & (CACHE_SLOTS - 1)];
-        if (slot->klen == len && memcmp(slot->k, w, len) == 0) {
-            memcpy(a->out, slot->v, slot->vlen);
-            a->out[slot->vlen] = '\0';
-            return slot->vlen;
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+    while (n >= 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        h = (h ^ v) * 0xff51afd7ed558ccdull;
+        h ^= h >> 29;
+        p += 8;
+        n -= 8;
+    }
+    uint64_t v = 0;
+    memcpy(&v, p, n);
+    h ^= v;
+    /* murmur3's finaliser: every input bit reaches the low bits */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return (uint32_t)h;
+}
+
+static void cache_clear(struct stem_cache *c)
+{
+    memset(c->slots, 0, ((size_t)c->mask + 1) * sizeof *c->slots);
+    c->n = 0;
+    c->epoch++;
+}
+
+/* Adds word w -> stem v; returns the entry id, or UINT32_MAX when it does
+ * not fit an entry. */
+static uint32_t cache_put(struct stem_cache *c, uint32_t h, const char *w, size_t len,
+                          const char *v, size_t vlen)
+{
+    if (len + vlen > STEM_KV)
+        return UINT32_MAX;
+    if (c->n >= STEM_CACHE_MAX)
+        cache_clear(c);
+    if ((c->n + 1) * 2 > c->mask) {
+        uint32_t mask = c->mask * 2 + 1;
+        uint64_t *slots = xcalloc((size_t)mask + 1, sizeof *slots);
+        for (uint32_t i = 0; i <= c->mask; i++) {
+            uint64_t e = c->slots[i];
+            if (!e)
+                continue;
+            uint32_t k = (uint32_t)(e >> 32) & mask;
+            while (slots[k])
+                k = (k + 1) & mask;
+            slots[k] = e;
+        }
+        free(c->slots);
+        c->slots = slots;
+        c->mask = mask;
+    }
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 1024;
+        c->ent = xrealloc(c->ent, (size_t)c->cap * sizeof *c->ent);
+    }
+    uint32_t id = c->n++;
+    struct stem_ent *e = &c->ent[id];
+    e->klen = (uint8_t)len;
+    e->vlen = (uint8_t)vlen;
+    memcpy(e->kv, w, len);
+    memcpy(e->kv + len, v, vlen);
+    uint32_t k = h & c->mask;
+    while (c->slots[k])
+        k = (k + 1) & c->mask;
+    c->slots[k] = (uint64_t)h << 32 | (id + 1);
+    return id;
+}
+
+/* Stems w (len bytes of a-z) into a->out; returns the stem's length and
+ * writes the cache entry id to *id (UINT32_MAX when not cached). */
+static size_t stem(struct text_analyzer *a, const char *w, size_t len, uint32_t *id)
+{
+    struct stem_cache *c = &a->cache;
+    uint32_t h = hash_fast(w, len);
+    for (uint32_t k = h & c->mask; c->slots[k]; k = (k + 1) & c->mask) {
+        uint64_t sl = c->slots[k];
+        if ((uint32_t)(sl >> 32) != h)
+            continue;
+        const struct stem_ent *e = &c->ent[(uint32_t)sl - 1];
+        if (e->klen == len && memcmp(e->kv, w, len) == 0) {
+            memcpy(a->out, e->kv + len, e->vlen);
+            a->out[e->vlen] = '\0';
+            *id = (uint32_t)sl - 1;
+            return e->vlen;
         }
     }
     const sb_symbol *s = sb_stemmer_stem(a->sb, (const sb_symbol *)w, (int)len);
@@ -288,13 +379,13 @@ static size_t stem(struct text_analyzer *a, const char *w, size_t len)
     }
     memcpy(a->out, s, n);
     a->out[n] = '\0';
-    if (slot && n < sizeof slot->v) {
-        slot->klen = (uint8_t)len;
-        memcpy(slot->k, w, len);
-        slot->vlen = (uint8_t)n;
-        memcpy(slot->v, s, n);
-    }
+    *id = cache_put(c, h, w, len, a->out, n);
     return n;
+}
+
+uint32_t text_analyzer_epoch(const struct text_analyzer *a)
+{
+    return a->cache.epoch;
 }
 
 /* Emits one term (not a stopword check: the caller did it). */
@@ -304,14 +395,15 @@ static void emit(struct text_analyzer *a, const char *w, size_t len, int ascii_a
     if (a->rc)
         return;
     size_t n;
+    uint32_t id = UINT32_MAX;
     if (ascii_alpha && a->sb) {
-        n = stem(a, w, len);
+        n = stem(a, w, len, &id);
     } else {
         memcpy(a->out, w, len);
         a->out[len] = '\0';
         n = len;
     }
-    struct text_token t = {a->out, n, pos, flags, start, end};
+    struct text_token t = {a->out, n, pos, flags, start, end, id};
     a->rc = a->fn(a->ctx, &t);
 }
 
@@ -396,6 +488,22 @@ static void end_word(struct text_analyzer *a)
     a->cur_cjk = 0;
 }
 
+/* Ends the word and the compound. A lone ASCII word (the common case) is
+ * emitted straight from cur. */
+static void end_all(struct text_analyzer *a)
+{
+    if (a->n_parts == 0 && a->cur_len && !a->cur_too_long && !a->cur_nonascii) {
+        uint32_t pos = a->pos++;
+        if (!is_stop(a, a->cur, a->cur_len))
+            emit(a, a->cur, a->cur_len, !a->cur_nonalpha, pos, 0, a->cur_start, a->cur_end);
+        a->cur_len = 0;
+        a->cur_nonalpha = a->cur_last_digit = a->cur_cjk = 0;
+        return;
+    }
+    end_word(a);
+    flush_compound(a);
+}
+
 /* Appends n bytes of one normalised code point to the word. */
 static void add_char(struct text_analyzer *a, const char *b, size_t n, int nonascii, int digit,
                      size_t start, size_t end)
@@ -423,6 +531,20 @@ static int is_cjk(utf8proc_int32_t c)
 }
 
 enum cls { C_SEP, C_WORD, C_MARK, C_CJK, C_HYPHEN, C_APOS, C_DROP };
+
+/* ASCII classes: 1 lower-case letter, 2 upper-case letter, 3 digit, 0 other. */
+static const uint8_t ascii_cls[128] = {
+    ['0'] = 3, ['1'] = 3, ['2'] = 3, ['3'] = 3, ['4'] = 3, ['5'] = 3, ['6'] = 3, ['7'] = 3,
+    ['8'] = 3, ['9'] = 3,
+    ['A'] = 2, ['B'] = 2, ['C'] = 2, ['D'] = 2, ['E'] = 2, ['F'] = 2, ['G'] = 2, ['H'] = 2,
+    ['I'] = 2, ['J'] = 2, ['K'] = 2, ['L'] = 2, ['M'] = 2, ['N'] = 2, ['O'] = 2, ['P'] = 2,
+    ['Q'] = 2, ['R'] = 2, ['S'] = 2, ['T'] = 2, ['U'] = 2, ['V'] = 2, ['W'] = 2, ['X'] = 2,
+    ['Y'] = 2, ['Z'] = 2,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+    ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+    ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1,
+};
 
 static enum cls classify(utf8proc_int32_t c)
 {
@@ -530,14 +652,32 @@ int text_analyze(struct text_analyzer *a, const char *text, size_t len, uint32_t
         /* ASCII fast path. */
         if (ch < 0x80) {
             if (a->cur_cjk) {
-                end_word(a);
-                flush_compound(a);
+                end_all(a);
             }
-            if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')) {
-                add_char(a, (const char *)&ch, 1, 0, ch <= '9', off, off + 1);
-            } else if (ch >= 'A' && ch <= 'Z') {
-                char lc = (char)(ch + 32);
-                add_char(a, &lc, 1, 0, 0, off, off + 1);
+            if (ascii_cls[ch]) {
+                /* a run of ASCII letters and digits */
+                if (a->cur_len == 0 && !a->cur_too_long)
+                    a->cur_start = off;
+                size_t wl = a->cur_len;
+                int nonalpha = 0, last = 0, last_cls = 0;
+                while (p < end && (unsigned char)*p < 0x80 &&
+                       (last = ascii_cls[(unsigned char)*p]) != 0) {
+                    if (wl < TEXT_MAX_TERM)
+                        a->cur[wl] = (char)(*p | (last == 2 ? 0x20 : 0));
+                    wl++;
+                    nonalpha |= last == 3;
+                    last_cls = last;
+                    p++;
+                }
+                if (wl > TEXT_MAX_TERM) {
+                    a->cur_too_long = 1;
+                    wl = TEXT_MAX_TERM;
+                }
+                a->cur_len = wl;
+                a->cur_nonalpha |= nonalpha;
+                a->cur_last_digit = last_cls == 3;
+                a->cur_end = (size_t)(p - text);
+                continue;
             } else if (ch == '.' && a->cur_last_digit && p + 1 < end && p[1] >= '0' &&
                        p[1] <= '9') {
                 add_char(a, ".", 1, 0, 0, off, off + 1);
@@ -551,12 +691,10 @@ int text_analyze(struct text_analyzer *a, const char *text, size_t len, uint32_t
                     if (s_end)
                         p++; /* drop "'s" */
                 } else {
-                    end_word(a);
-                    flush_compound(a);
+                    end_all(a);
                 }
             } else {
-                end_word(a);
-                flush_compound(a);
+                end_all(a);
             }
             p++;
             continue;
@@ -566,8 +704,7 @@ int text_analyze(struct text_analyzer *a, const char *text, size_t len, uint32_t
         utf8proc_ssize_t m = decode(p, end, cps, &k);
         size_t cend = off + (size_t)k;
         if (m < 0) { /* invalid UTF-8: a separator */
-            end_word(a);
-            flush_compound(a);
+            end_all(a);
             p += k;
             continue;
         }
@@ -577,8 +714,7 @@ int text_analyze(struct text_analyzer *a, const char *text, size_t len, uint32_t
             if (cl == C_DROP)
                 continue;
             if (a->cur_cjk && cl != C_MARK) {
-                end_word(a);
-                flush_compound(a);
+                end_all(a);
             }
             if (cl == C_WORD || (cl == C_MARK && (a->cur_len || a->cur_too_long))) {
                 utf8proc_uint8_t b[4];
@@ -597,26 +733,22 @@ int text_analyze(struct text_analyzer *a, const char *text, size_t len, uint32_t
                     if (s_end)
                         k += 1; /* drop "'s" ('s' is one ASCII byte) */
                 } else {
-                    end_word(a);
-                    flush_compound(a);
+                    end_all(a);
                 }
             } else if (cl == C_CJK) {
-                end_word(a);
-                flush_compound(a);
+                end_all(a);
                 utf8proc_uint8_t b[4];
                 utf8proc_ssize_t n = utf8proc_encode_char(c, b);
                 add_char(a, (const char *)b, (size_t)n, 1, 0, off, cend);
                 a->cur_cjk = 1; /* ends at the next character that is not a mark */
             } else {
-                end_word(a);
-                flush_compound(a);
+                end_all(a);
             }
         }
         p += k;
     }
     if (!a->rc) {
-        end_word(a);
-        flush_compound(a);
+        end_all(a);
     }
     if (next_pos)
         *next_pos = a->pos;

@@ -18,6 +18,9 @@
 
 #include "index/index.h"
 #include "index/index_int.h"
+#include "index/sync.h"
+#include "store/store.h"
+#include "util/buf.h"
 #include "ok.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -993,6 +996,155 @@ static void test_scifact(void)
     index_close(ix);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* store sync                                                          */
+
+static void put_paper(struct store *st, const char *id, int version, const char *title,
+                      const char *abstract, const char *cats)
+{
+    struct paper p;
+    paper_init(&p);
+    p.id = xstrdup(id);
+    p.title = xstrdup(title);
+    p.abstract = xstrdup(abstract);
+    p.categories = xstrdup(cats);
+    p.created = xstrdup("2023-05-04");
+    paper_add_author(&p, "Ada Lovelace", "Lovelace", "Ada", NULL);
+    char date[16];
+    snprintf(date, sizeof date, "2023-05-%02d", 4 + version);
+    paper_add_version(&p, version, date, NULL);
+    enum store_change ch;
+    store_paper_upsert(st, &p, &ch);
+    paper_cleanup(&p);
+}
+
+static void test_sync(void)
+{
+    char dbp[600];
+    snprintf(dbp, sizeof dbp, "%s/sync.db", tmproot);
+    struct store *st = NULL;
+    if (store_open(dbp, 0, &st) != 0) {
+        ok(0, "store opens");
+        return;
+    }
+    put_paper(st, "2301.00001", 1, "Quantum kittens", "We study quantum kittens.", "quant-ph");
+    put_paper(st, "2301.00002", 1, "Classical dogs", "Dogs bark classically.", "cs.AI");
+    const char *dir = tdir("sync-index");
+    struct index *ix = NULL;
+    int64_t n = 0;
+    ok_eq_int(index_reindex(st, dir, NULL, NULL, &ix, &n), 0, "reindex from the store");
+    ok_eq_int(n, 2, "two papers indexed");
+    struct index_hit h[10];
+    ok_eq_int(q_simple(ix, "kittens", h, 10), 1, "found after reindex");
+    int64_t rowid = 0;
+    store_paper_rowid(st, "2301.00001", &rowid);
+    ok_eq_int(h[0].rowid, rowid, "hit is the store's rowid");
+    struct index_snapshot *s = index_snapshot_acquire(ix);
+    int32_t date = 0;
+    ok(index_snapshot_has(s, rowid, &date) && date == index_date_days("2023-05-04"),
+       "date from created");
+    ok_eq_int(index_snapshot_df(s, INDEX_FIELD_AUTHORS, "lovelac", 7), 2, "authors indexed");
+    index_snapshot_release(s);
+
+    ok_eq_int(index_sync(ix, st, &n), 0, "sync with nothing new");
+    ok_eq_int(n, 0, "nothing synced");
+    put_paper(st, "2301.00001", 2, "Quantum puppies", "We study quantum puppies now.", "quant-ph");
+    put_paper(st, "2301.00003", 1, "Graph kittens", "Kittens on graphs.", "cs.DM");
+    ok_eq_int(index_sync(ix, st, &n), 0, "sync after an update and an addition");
+    ok_eq_int(n, 2, "two papers synced");
+    ok_eq_int(q_simple(ix, "puppies", h, 10), 1, "updated text found");
+    ok_eq_int(h[0].rowid, rowid, "same rowid after the update");
+    ok_eq_int(q_simple(ix, "kittens", h, 10), 1, "old text gone, new paper found");
+    s = index_snapshot_acquire(ix);
+    ok_eq_int(s->n_live, 3, "three live documents");
+    index_snapshot_release(s);
+    index_close(ix);
+
+    /* another store: stale */
+    char dbp2[600];
+    snprintf(dbp2, sizeof dbp2, "%s/other.db", tmproot);
+    struct store *st2 = NULL;
+    store_open(dbp2, 0, &st2);
+    put_paper(st2, "2301.00009", 1, "Other", "Another store entirely.", "cs.AI");
+    ok_eq_int(index_open(dir, &ix), 0, "reopen");
+    ok_eq_int(index_sync(ix, st2, &n), ERR_CORRUPT, "index of another store: stale");
+    index_close(ix);
+    ok_eq_int(index_open_synced(st2, dir, NULL, NULL, &ix), 0, "open_synced rebuilds");
+    ok_eq_int(q_simple(ix, "another", h, 10), 1, "rebuilt from the other store");
+    ok_eq_int(q_simple(ix, "kittens", h, 10), 0, "nothing of the first store");
+    index_close(ix);
+    store_close(st2);
+    store_close(st);
+    ok_eq_int(index_date_days("1970-01-02"), 1, "days since epoch");
+    ok_eq_int(index_date_days("nonsense"), INDEX_NO_DATE, "bad date");
+    ok_eq_int(index_date_days(NULL), INDEX_NO_DATE, "no date");
+}
+
+/* A writer with worker threads builds the same index (results equal). */
+static void build_seq(struct index *ix, int threads, uint64_t seed)
+{
+    rng_state = seed;
+    struct index_writer *w;
+    index_writer_new(ix, &w);
+    if (threads > 1)
+        ok_eq_int(index_writer_set_threads(w, threads), 0, "set threads");
+    for (int i = 0; i < 6000; i++) {
+        char *ow[4];
+        struct index_doc d;
+        gen_doc(&d, (int64_t)rndn(4000), ow); /* many re-adds of a rowid */
+        index_writer_add(w, &d);
+        free4(ow);
+        if (i % 11 == 0)
+            index_writer_delete(w, (int64_t)rndn(4000));
+    }
+    ok_eq_int(index_writer_commit(w), 0, "threaded/plain commit");
+}
+
+static void test_threads(void)
+{
+    struct index *a, *b;
+    struct index_opts o;
+    index_opts_default(&o);
+    o.flush_docs = 1500;
+    index_create(tdir("thr-a"), &o, &a);
+    index_create(tdir("thr-b"), &o, &b);
+    build_seq(a, 1, 4242);
+    build_seq(b, 3, 4242);
+    struct index_snapshot *sa = index_snapshot_acquire(a), *sb = index_snapshot_acquire(b);
+    ok(sa->n_live == sb->n_live && sa->n_docs == sb->n_docs, "same live and total docs");
+    printf("# threads: %d vs %d segments, %lld live\n", sa->n, sb->n, (long long)sa->n_live);
+    static struct index_hit ha[100], hb[100];
+    int same = 1;
+    for (int i = 0; i < 300; i++) {
+        struct qgen g;
+        struct index_query q;
+        gen_query(&g, &q, 2);
+        size_t na, nb;
+        index_search_exhaustive(sa, &q, 100, ha, &na, NULL);
+        index_search(sb, &q, 100, hb, &nb, NULL);
+        same &= same_hits(ha, na, hb, nb);
+    }
+    ok(same, "3 worker threads: same results as one thread");
+    index_snapshot_release(sa);
+    index_snapshot_release(sb);
+    compare_random(b, 300, 2, "block-max == exhaustive on the threaded build");
+    index_close(a);
+    index_close(b);
+    /* set_threads after an add: refused */
+    struct index *c;
+    index_create(tdir("thr-c"), NULL, &c);
+    struct index_writer *w;
+    index_writer_new(c, &w);
+    add_text(w, 1, "x", "y", NULL, NULL, 1);
+    ok_eq_int(index_writer_set_threads(w, 2), ERR_INVALID, "threads after the first add: refused");
+    index_writer_abort(w);
+    struct index_snapshot *sc = index_snapshot_acquire(c);
+    ok_eq_int(sc->n_docs, 0, "abort leaves nothing");
+    index_snapshot_release(sc);
+    index_close(c);
+}
+
 int main(void)
 {
     snprintf(tmproot, sizeof tmproot, "/tmp/pb-test-index-%d", (int)getpid());
@@ -1005,7 +1157,9 @@ int main(void)
     test_phrases_filters();
     test_random();
     test_concurrent();
+    test_threads();
     test_scifact();
+    test_sync();
     rm_rf(tmproot);
     return ok_done();
 }
