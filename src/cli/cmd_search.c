@@ -14,9 +14,12 @@
  *   {"query", "parsed", "truncated", "degraded", "hits": [{"rank", "score",
  *    "why", "paper": {the shape of store/paper_json.h}}]}
  * --explain prints the parsed query and the index query on stderr.
+ * Arguments starting with a single '-' are query words (exclusions), not
+ * options: `paperboy search attention -recurrent` works as typed.
  * Exit status: 0 (also with no hits), 1 on failure, 2 on usage errors.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -26,6 +29,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/jsonw.h"
+#include "util/mem.h"
 
 static const struct cli_opt opts[] = {
     {"db", "FILE", "database (default " CLI_DEFAULT_DB ")"},
@@ -123,10 +127,49 @@ static int print_json(const char *text, const struct search_query *q,
     return rc;
 }
 
+/* Query words may start with '-' (exclusions: "-quantum", "-au:smith"),
+ * which the option parser would take for unknown options. Reorders argv
+ * into out: argv[0], the options (with their values), "--", then every
+ * other argument in its order. out has room for argc + 1 pointers. */
+static int reorder_args(int argc, char **argv, char **out)
+{
+    int n = 0, n_pos = 0;
+    char **pos = out + argc + 1; /* scratch at the end, see the caller */
+    out[n++] = argv[0];
+    int only_pos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (only_pos || arg[0] != '-' || strcmp(arg, "-") == 0 ||
+            (arg[1] != '-' && strcmp(arg, "-h") != 0)) {
+            pos[n_pos++] = argv[i];
+            continue;
+        }
+        if (strcmp(arg, "--") == 0) {
+            only_pos = 1;
+            continue;
+        }
+        out[n++] = argv[i];
+        const char *eq = strchr(arg, '=');
+        size_t nl = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+        for (size_t k = 0; k < N_OPTS; k++)
+            if (!eq && opts[k].value_name && strlen(opts[k].name) == nl &&
+                strncmp(opts[k].name, arg + 2, nl) == 0 && i + 1 < argc)
+                out[n++] = argv[++i];
+    }
+    out[n++] = "--";
+    for (int i = 0; i < n_pos; i++)
+        out[n++] = pos[i];
+    return n;
+}
+
 int cmd_search(int argc, char **argv)
 {
     struct cli_args a;
-    int prc = cli_args_parse("search", USAGE, opts, N_OPTS, argc, argv, &a);
+    /* argc + 1 for the reordered list, argc for reorder_args' scratch. */
+    char **args = xcalloc(2 * (size_t)argc + 2, sizeof *args);
+    int nargs = reorder_args(argc, argv, args);
+    int prc = cli_args_parse("search", USAGE, opts, N_OPTS, nargs, args, &a);
+    free(args);
     if (prc == 1)
         return 0;
     if (prc != 0)

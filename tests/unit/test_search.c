@@ -179,6 +179,27 @@ static void test_plans(struct search *s)
     ok_eq_str(explain(s, "year:1970 x"), "body:x date:[0,364]", "year: date range in days");
     ok_eq_str(explain(s, "x -\"toy model\""), "body:x exclude:1", "excluded phrase: exclusion set");
     ok_eq_str(explain(s, "the of"), "", "stopwords only: nothing");
+
+    /* Title clauses: at the default weight, for free words only. */
+    struct text_analyzer *an = NULL;
+    text_analyzer_new(NULL, &an);
+    struct search_opts o;
+    search_opts_default(&o);
+    o.title_weight = 0.25f;
+    struct search_plan *pl;
+    search_plan_text(an, "deep deep nets", 14, &o, &pl);
+    struct buf b;
+    buf_init(&b, 0);
+    search_plan_format(pl, &b);
+    ok_eq_str(buf_cstr(&b), "body:deep^2 body:net title:deep^0.5 title:net^0.25",
+              "bag of words with title clauses");
+    ok(search_plan_selects(pl), "a text plan selects");
+    search_plan_free(pl);
+    search_plan_text(an, "of the", 6, &o, &pl);
+    ok(!search_plan_selects(pl), "an empty text plan selects nothing");
+    search_plan_free(pl);
+    buf_cleanup(&b);
+    text_analyzer_free(an);
 }
 
 static void test_ranking(struct search *s)
@@ -282,7 +303,12 @@ int main(void)
     ok_eq_int(search_open(dbpath, "/nonexistent/index", NULL, &s, why, sizeof why) < 0, 1,
               "missing index fails");
     ok(strstr(why, "reindex") != NULL, "the reason names reindex");
-    int rc = search_open(dbpath, ixpath, NULL, &s, why, sizeof why);
+    /* Plans are spelled out below without title clauses; the default
+     * title weight is tested on its own. */
+    struct search_opts so;
+    search_opts_default(&so);
+    so.title_weight = 0;
+    int rc = search_open(dbpath, ixpath, &so, &s, why, sizeof why);
     ok_eq_int(rc, 0, "search opened");
     if (rc == 0) {
         test_plans(s);
