@@ -31,6 +31,8 @@ static const struct command commands[] = {
     {"reindex", cmd_reindex, "rebuild (or --sync) the search index from the database"},
     {"version", cmd_version, "print the version"},
     {"serve", cmd_serve, "serve the web app, JSON API and feeds"},
+    {"search", cmd_search, "search papers: paperboy search [--json] QUERY..."},
+    {"eval", cmd_eval, "retrieval quality on a BEIR dataset (nDCG@10, recall@100, MRR@10)"},
 };
 
 static void usage(FILE *f)
