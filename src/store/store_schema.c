@@ -31,6 +31,7 @@
  *                    Deliberately not a foreign key: an entry may arrive
  *                    before its paper.
  *   state            key -> value for harvest state (tokens, datestamps).
+ * Version 2 adds papers.seq (see schema_v2), read by store_seq.c.
  * Child tables reference papers(id) ON DELETE CASCADE; foreign keys are
  * enforced (PRAGMA foreign_keys=ON on every connection).
  */
@@ -81,9 +82,28 @@ static const char schema_v1[] =
     "CREATE INDEX daily_entries_day ON daily_entries(day);"
     "CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;";
 
+/* Version 2 (added for the lexical index, index/sync.c): papers.seq, a
+ * change counter. Every insert, and every update of a column the index
+ * reads (title, abstract, authors_raw, categories, created), gives the row
+ * seq = max(seq) + 1, so "papers changed since N" is an index range scan.
+ * Triggers keep it, so no statement of the store had to change; the
+ * trigger's own UPDATE touches only seq and so does not fire again. */
+static const char schema_v2[] =
+    "ALTER TABLE papers ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE papers SET seq = id;"
+    "CREATE INDEX papers_seq ON papers(seq);"
+    "CREATE TRIGGER papers_seq_insert AFTER INSERT ON papers BEGIN"
+    " UPDATE papers SET seq = (SELECT COALESCE(MAX(seq), 0) + 1 FROM papers) WHERE id = NEW.id;"
+    " END;"
+    "CREATE TRIGGER papers_seq_update"
+    " AFTER UPDATE OF title, abstract, authors_raw, categories, created ON papers BEGIN"
+    " UPDATE papers SET seq = (SELECT COALESCE(MAX(seq), 0) + 1 FROM papers) WHERE id = NEW.id;"
+    " END;";
+
 /* The ordered migration steps; append only. */
 static const struct store_migration migrations[] = {
     {"initial schema", schema_v1, NULL},
+    {"papers.seq change counter", schema_v2, NULL},
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

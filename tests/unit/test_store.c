@@ -93,7 +93,7 @@ static void test_open(void)
     struct stat sb;
     ok(stat(dir, &sb) != 0, "readonly open created nothing");
     ok_eq_int(store_open(path, 0, &s), 0, "open creates the file and its directories");
-    ok_eq_int(q_int(s, "PRAGMA user_version"), 1, "schema version 1");
+    ok_eq_int(q_int(s, "PRAGMA user_version"), 2, "schema version 2");
     ok_eq_int(q_int(s, "PRAGMA foreign_keys"), 1, "foreign keys on");
     ok_eq_int(q_int(s, "SELECT count(*) FROM sqlite_schema WHERE name = 'papers'"), 1,
               "papers table exists");
@@ -106,7 +106,7 @@ static void test_open(void)
     store_close(s);
     s = NULL;
     ok_eq_int(store_open(path, 0, &s), 0, "reopen");
-    ok_eq_int(q_int(s, "PRAGMA user_version"), 1, "reopen keeps version 1");
+    ok_eq_int(q_int(s, "PRAGMA user_version"), 2, "reopen keeps version 2");
     store_close(s);
     s = NULL;
     ok_eq_int(store_open(path, 1, &s), 0, "readonly open of an existing store");

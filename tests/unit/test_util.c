@@ -7,6 +7,7 @@
 #include "util/err.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
+#include "util/utf8.h"
 
 static void test_buf(void)
 {
@@ -87,8 +88,26 @@ static void test_time(void)
     ok_eq_str(d, "1969-12-31T00:00:00Z", "pre-epoch round trip");
 }
 
+static void test_utf8(void)
+{
+    uint32_t cp = 0;
+    ok_eq_int(utf8_decode((const unsigned char *)"A", 1, &cp), 1, "ASCII is one byte");
+    ok_eq_int(utf8_decode((const unsigned char *)"\xc3\xa9", 2, &cp), 2, "e-acute is two bytes");
+    ok_eq_int(cp, 0xe9, "e-acute code point");
+    ok_eq_int(utf8_decode((const unsigned char *)"\xf0\x9f\x98\x80", 4, &cp), 4, "emoji");
+    ok_eq_int(cp, 0x1f600, "emoji code point");
+    ok_eq_int(utf8_decode((const unsigned char *)"\xc0\xaf", 2, NULL), 0, "overlong refused");
+    ok_eq_int(utf8_decode((const unsigned char *)"\xed\xa0\x80", 3, NULL), 0,
+              "surrogate refused");
+    ok_eq_int(utf8_decode((const unsigned char *)"\xf4\x90\x80\x80", 4, NULL), 0,
+              "above U+10FFFF refused");
+    ok_eq_int(utf8_decode((const unsigned char *)"\xe2\x82", 2, NULL), 0, "cut sequence refused");
+    ok_eq_int(utf8_valid_prefix("ab\xc3\xa9\xffz", 6), 4, "valid prefix stops at a bad byte");
+}
+
 int main(void)
 {
+    test_utf8();
     test_buf();
     test_time();
     ok_eq_str(err_str(ERR_TOO_LARGE), "too large", "err_str");
