@@ -72,6 +72,34 @@ else:
     r = t.run("similar", "--db", db, "2401.99999")
     t.ok(r.returncode == 1 and "no paper" in r.stderr, "unknown paper", r.stderr)
 
+    # search --mode dense / hybrid over the same papers.
+    r = t.run("reindex", "--db", db)
+    t.eq(r.returncode, 0, "reindex")
+    title = recs[3]["title"]
+    r = t.run("search", "--db", db, "--models", models, "--mode", "dense", "--json", "--k", "3",
+              title)
+    try:
+        hits = json.loads(r.stdout)["hits"]
+    except (ValueError, KeyError):
+        hits = []
+    t.ok(r.returncode == 0 and len(hits) == 3 and hits[0]["paper"]["id"] == recs[3]["id"],
+         "dense search by a paper's title finds it first", r.stdout[:300] + r.stderr)
+    r = t.run("search", "--db", db, "--models", models, "--mode", "hybrid", "--json", "--k", "5",
+              title)
+    try:
+        hits = json.loads(r.stdout)["hits"]
+    except (ValueError, KeyError):
+        hits = []
+    t.ok(r.returncode == 0 and len(hits) == 5 and hits[0]["paper"]["id"] == recs[3]["id"]
+         and len({h["paper"]["id"] for h in hits}) == 5,
+         "hybrid search: the title match first, five distinct papers", r.stdout[:300] + r.stderr)
+    r = t.run("search", "--db", db, "--models", t.path("none"), "--mode", "hybrid", title)
+    t.ok(r.returncode == 0 and "semantic features are off" in r.stderr
+         and "bm25 instead" in r.stderr, "hybrid without a model says so and runs bm25",
+         r.stderr)
+    r = t.run("search", "--db", db, "--models", t.path("none"), "--mode", "dense", title)
+    t.eq(r.returncode, 1, "dense without a model fails")
+
     # A new version with a changed abstract: only that paper is re-embedded.
     rec = dict(recs[1])
     rec["abstract"] = "We study something else entirely: " + rec["abstract"]
