@@ -9,6 +9,7 @@
 #include "ingest/normalize.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/text_fold.h"
 
 static size_t utf8_valid_prefix(const unsigned char *s, size_t len);
 

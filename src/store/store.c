@@ -37,7 +37,9 @@
 
 /* In ST_PAPER_UPDATE, ?18 says whether the record is newer: then its
  * non-NULL fields replace the stored ones (a newer record never erases a
- * field to NULL); otherwise it only fills NULL columns. */
+ * field to NULL); otherwise it only fills NULL columns. The display
+ * columns title (?3) and abstract (?5) are merged by the caller, who
+ * binds their final stored form (NULL means text_fold of the raw text). */
 #define NEWER_OR_FILL(col, n)                                                                      \
     col " = CASE WHEN ?18 THEN COALESCE(?" #n ", " col ") ELSE COALESCE(" col ", ?" #n ") END"
 
@@ -64,8 +66,8 @@ static const char *const stmt_sql[ST_N] = {
         " ?15, ?16, ?17, COALESCE(" DAILY_FIRST("day", "?1") ", substr(?15, 1, 10)),"
         " COALESCE(" DAILY_FIRST("upvotes", "?1") ", 0))",
     [ST_PAPER_UPDATE] =
-        "UPDATE papers SET " NEWER_OR_FILL("title_raw", 2) ", " NEWER_OR_FILL("title", 3)
-        ", " NEWER_OR_FILL("abstract_raw", 4) ", " NEWER_OR_FILL("abstract", 5)
+        "UPDATE papers SET " NEWER_OR_FILL("title_raw", 2) ", title = ?3"
+        ", " NEWER_OR_FILL("abstract_raw", 4) ", abstract = ?5"
         ", " NEWER_OR_FILL("authors_raw", 6) ", " NEWER_OR_FILL("primary_category", 7)
         ", " NEWER_OR_FILL("categories", 8) ", " NEWER_OR_FILL("comments", 9)
         ", " NEWER_OR_FILL("journal_ref", 10) ", " NEWER_OR_FILL("doi", 11)
