@@ -12,7 +12,8 @@ papers=$("$BIN" stats --db "$DB" --json 2>/dev/null | sed -nE 's/.*"papers":([0-
 if [ "${papers:-0}" = "0" ]; then
   from=$(date -u -d '3 days ago' +%F)
   echo "run: the database is empty; harvesting arXiv cs listings since $from ..."
-  if ! timeout 600 "$BIN" harvest --db "$DB" --set cs --from "$from"; then
+  # One retry only: a machine without network should reach the page quickly.
+  if ! timeout 900 "$BIN" harvest --db "$DB" --set cs --from "$from" --max-retries 1; then
     cat <<MSG
 run: could not harvest arXiv (no network, or arXiv did not answer).
      To add papers by hand:  $BIN ingest --db $DB FILE...

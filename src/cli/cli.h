@@ -58,5 +58,8 @@ int cmd_list(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_harvest(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_reindex(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/buf.h"
 #include "ingest/harvest.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -49,6 +50,25 @@ static int get_day(const struct cli_args *a, const char *name, const char **out)
     }
     *out = v;
     return 0;
+}
+
+/* Leaves the outcome where the web app's empty page can tell a newcomer why
+ * there are no papers (STORE_STATE_HARVEST_FAILURE in store.h): set when a
+ * harvest stops, cleared when one completes. Best effort: a store that
+ * cannot take the note has bigger problems, reported elsewhere. */
+static void note_outcome(struct store *s, const struct harvest_opts *o, int rc)
+{
+    if (rc == 0) {
+        store_state_del(s, STORE_STATE_HARVEST_FAILURE);
+        return;
+    }
+    char now[24];
+    time_format_iso(time_now(), now);
+    struct buf b;
+    buf_init(&b, 4096);
+    buf_appendf(&b, "%s|%s: %s", now, o->url ? o->url : "", err_str(rc));
+    store_state_set(s, STORE_STATE_HARVEST_FAILURE, buf_cstr(&b));
+    buf_cleanup(&b);
 }
 
 int cmd_harvest(int argc, char **argv)
@@ -102,6 +122,7 @@ int cmd_harvest(int argc, char **argv)
     }
     double t0 = time_mono();
     rc = harvest_run(s, &o, &res);
+    note_outcome(s, &o, rc);
     store_close(s);
 
     double dt = time_mono() - t0;

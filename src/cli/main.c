@@ -28,8 +28,11 @@ static const struct command commands[] = {
     {"list", cmd_list, "list the papers of a day, week or month"},
     {"stats", cmd_stats, "papers by category and by month"},
     {"harvest", cmd_harvest, "harvest arXiv metadata over OAI-PMH into the store"},
+    {"reindex", cmd_reindex, "rebuild (or --sync) the search index from the database"},
     {"version", cmd_version, "print the version"},
     {"serve", cmd_serve, "serve the web app, JSON API and feeds"},
+    {"search", cmd_search, "search papers: paperboy search [--json] QUERY..."},
+    {"eval", cmd_eval, "retrieval quality on a BEIR dataset (nDCG@10, recall@100, MRR@10)"},
 };
 
 static void usage(FILE *f)

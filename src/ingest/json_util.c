@@ -10,8 +10,8 @@
 #include "util/err.h"
 #include "util/mem.h"
 #include "util/text_fold.h"
+#include "util/utf8.h"
 
-static size_t utf8_valid_prefix(const unsigned char *s, size_t len);
 
 void json_hooks_init(void)
 {
@@ -83,7 +83,7 @@ char *json_item_dup_folded(const cJSON *it)
         return NULL;
     size_t n = strlen(s);
     char *f;
-    if (utf8_valid_prefix((const unsigned char *)s, n) == n) {
+    if (utf8_valid_prefix(s, n) == n) {
         f = text_fold(s, n);
     } else {
         char *u = json_utf8_dup(s, n);
@@ -133,64 +133,18 @@ int json_int(const cJSON *obj, const char *key, int dflt)
     return (int)d;
 }
 
-/* Length of the valid UTF-8 sequence at p (n bytes left), or 0. */
-static size_t utf8_seq_len(const unsigned char *p, size_t n)
-{
-    unsigned c = p[0];
-    if (c < 0x80)
-        return 1;
-    size_t need;
-    unsigned cp, min;
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 2, cp = c & 0x1F, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3, cp = c & 0x0F, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4, cp = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < need)
-        return 0;
-    for (size_t i = 1; i < need; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return need;
-}
-
-/* Length of the longest valid UTF-8 prefix of (s, len). */
-static size_t utf8_valid_prefix(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        if (s[i] < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n = utf8_seq_len(s + i, len - i);
-        if (!n)
-            break;
-        i += n;
-    }
-    return i;
-}
-
 char *json_utf8_dup(const char *p, size_t len)
 {
     const unsigned char *s = (const unsigned char *)p;
     /* Fast path: scan until the first bad sequence; most text is valid. */
-    size_t i = utf8_valid_prefix(s, len);
+    size_t i = utf8_valid_prefix(p, len);
     if (i == len)
         return xstrndup(p, len);
     char *out = xmalloc(len * 3 + 1);
     memcpy(out, p, i);
     size_t o = i;
     while (i < len) {
-        size_t n = utf8_seq_len(s + i, len - i);
+        size_t n = utf8_decode(s + i, len - i, NULL);
         if (n) {
             memcpy(out + o, s + i, n);
             o += n;
@@ -217,7 +171,7 @@ void json_excerpt(char *out, size_t out_len, const char *s)
             i++;
             continue;
         }
-        size_t n = utf8_seq_len((const unsigned char *)s + i, slen - i);
+        size_t n = utf8_decode((const unsigned char *)s + i, slen - i, NULL);
         if (n == 0) {
             out[o++] = '?';
             i++;

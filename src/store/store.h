@@ -106,6 +106,17 @@ int store_paper_rowid(struct store *s, const char *id, int64_t *rowid /* OUT */)
 typedef int (*store_paper_fn)(void *ctx, int64_t rowid, const struct paper *p);
 int store_paper_each(struct store *s, int64_t after_rowid, store_paper_fn fn, void *ctx);
 
+/* Change counter (store_seq.c), for the derived indexes: every paper has a
+ * seq, raised to max + 1 whenever the paper is added or its title,
+ * abstract, authors_raw, categories or created change. store_seq_max()
+ * writes the largest (0 for an empty store). store_paper_each_changed()
+ * calls fn for every paper with seq > after_seq, in seq order, with a
+ * paper owned by the store (valid during the call) loaded in full; a
+ * non-zero return from fn stops and is returned. fn may read through s. */
+typedef int (*store_paper_seq_fn)(void *ctx, int64_t rowid, int64_t seq, const struct paper *p);
+int store_seq_max(struct store *s, int64_t *seq /* OUT */);
+int store_paper_each_changed(struct store *s, int64_t after_seq, store_paper_seq_fn fn, void *ctx);
+
 /* One line of a day/week/month listing. */
 struct store_listing {
     struct paper paper;        /* the paper (loaded in full) */
@@ -144,6 +155,10 @@ int store_count_by_month(struct store *s, store_count_fn fn, void *ctx);
 /* Key/value state that must survive restarts (harvest tokens, datestamps).
  * store_state_get writes a malloc'ed copy to *value (free() it) or returns
  * ERR_NOT_FOUND. */
+/* The state key under which `paperboy harvest` leaves "ISO-TIME|URL: reason"
+ * when a harvest stops, deleted when one completes; the web app's empty page
+ * shows it (a newcomer without network learns why there are no papers). */
+#define STORE_STATE_HARVEST_FAILURE "harvest|last_failure"
 int store_state_get(struct store *s, const char *key, char **value /* OUT */);
 int store_state_set(struct store *s, const char *key, const char *value);
 int store_state_del(struct store *s, const char *key);

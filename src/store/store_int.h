@@ -18,7 +18,7 @@
  * store_paper_text_off[]; every statement that binds or reads paper fields
  * uses that order (parameters ?2..?16, see store_paper.c).
  *
- * Display columns (schema v2): papers.title and papers.abstract hold the
+ * Display columns (schema v3): papers.title and papers.abstract hold the
  * display form only where it differs from text_fold() of the raw column,
  * NULL otherwise; store_paper_from_row() rebuilds it, so struct paper
  * always carries both. SQL that matches display text reads

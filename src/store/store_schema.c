@@ -31,7 +31,8 @@
  *                    Deliberately not a foreign key: an entry may arrive
  *                    before its paper.
  *   state            key -> value for harvest state (tokens, datestamps).
- * Version 2 (no DDL): papers.title / papers.abstract are NULL where they
+ * Version 2 adds papers.seq (see schema_v2), read by store_seq.c.
+ * Version 3 (no DDL): papers.title / papers.abstract are NULL where they
  * equal util/text_fold() of title_raw / abstract_raw (nearly always); the
  * store rebuilds them on read (store_int.h, "Display columns").
  * Child tables reference papers(id) ON DELETE CASCADE; foreign keys are
@@ -85,9 +86,27 @@ static const char schema_v1[] =
     "CREATE INDEX daily_entries_day ON daily_entries(day);"
     "CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;";
 
+/* Version 2 (added for the lexical index, index/sync.c): papers.seq, a
+ * change counter. Every insert, and every update of a column the index
+ * reads (title, abstract, authors_raw, categories, created), gives the row
+ * seq = max(seq) + 1, so "papers changed since N" is an index range scan.
+ * Triggers keep it, so no statement of the store had to change; the
+ * trigger's own UPDATE touches only seq and so does not fire again. */
+static const char schema_v2[] =
+    "ALTER TABLE papers ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE papers SET seq = id;"
+    "CREATE INDEX papers_seq ON papers(seq);"
+    "CREATE TRIGGER papers_seq_insert AFTER INSERT ON papers BEGIN"
+    " UPDATE papers SET seq = (SELECT COALESCE(MAX(seq), 0) + 1 FROM papers) WHERE id = NEW.id;"
+    " END;"
+    "CREATE TRIGGER papers_seq_update"
+    " AFTER UPDATE OF title, abstract, authors_raw, categories, created ON papers BEGIN"
+    " UPDATE papers SET seq = (SELECT COALESCE(MAX(seq), 0) + 1 FROM papers) WHERE id = NEW.id;"
+    " END;";
+
 /* SQL function fold_equals(raw, display): 1 when display is
  * text_fold(raw), else 0 (NULL arguments give 0). Registered only while
- * migration 2 runs. */
+ * migration 3 runs. */
 static void sql_fold_equals(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     (void)argc;
@@ -99,7 +118,7 @@ static void sql_fold_equals(sqlite3_context *ctx, int argc, sqlite3_value **argv
     sqlite3_result_int(ctx, eq);
 }
 
-/* Version 2: a display column (title, abstract) is NULL where it equals
+/* Version 3: a display column (title, abstract) is NULL where it equals
  * text_fold() of its raw column; the store rebuilds it on read. Drops the
  * second copy of nearly every title and abstract. The freed pages stay in
  * the file for reuse (VACUUM cannot run inside the migration). */
@@ -110,11 +129,22 @@ static int migrate_display_nulls(struct store *s)
                                       NULL, NULL);
     if (src != SQLITE_OK)
         return store_fail_db(s, src, "registering the fold function");
+    /* The display text does not change, so neither may papers.seq (its
+     * trigger fires on any UPDATE OF title/abstract and would make the
+     * lexical index re-read every paper): the bumped rows get their old
+     * seq back. */
     src = sqlite3_exec(s->db,
+                       "CREATE TEMP TABLE display_seq AS SELECT id, seq FROM papers;"
+                       "CREATE TEMP TABLE display_max AS SELECT COALESCE(MAX(seq), 0) AS m"
+                       " FROM papers;"
                        "UPDATE papers SET title = NULL"
                        " WHERE title IS NOT NULL AND paperboy_fold_equals(title_raw, title);"
                        "UPDATE papers SET abstract = NULL"
-                       " WHERE abstract IS NOT NULL AND paperboy_fold_equals(abstract_raw, abstract)",
+                       " WHERE abstract IS NOT NULL AND paperboy_fold_equals(abstract_raw, abstract);"
+                       "UPDATE papers SET seq = (SELECT d.seq FROM temp.display_seq d"
+                       " WHERE d.id = papers.id)"
+                       " WHERE seq > (SELECT m FROM temp.display_max);"
+                       "DROP TABLE temp.display_seq; DROP TABLE temp.display_max",
                        NULL, NULL, NULL);
     int rc = src == SQLITE_OK ? 0 : store_fail_db(s, src, "folding the display columns");
     sqlite3_create_function(s->db, "paperboy_fold_equals", 2, SQLITE_UTF8, NULL, NULL, NULL,
@@ -125,6 +155,7 @@ static int migrate_display_nulls(struct store *s)
 /* The ordered migration steps; append only. */
 static const struct store_migration migrations[] = {
     {"initial schema", schema_v1, NULL},
+    {"papers.seq change counter", schema_v2, NULL},
     {"display columns only where they differ from the folded raw text", NULL,
      migrate_display_nulls},
 };

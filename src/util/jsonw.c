@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/err.h"
+#include "util/utf8.h"
 
 void jsonw_init(struct jsonw *w, struct buf *out)
 {
@@ -65,35 +66,6 @@ void jsonw_arr_end(struct jsonw *w)
     close_level(w, ']');
 }
 
-/* Length of the valid UTF-8 sequence at s (of at most left bytes), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t left)
-{
-    unsigned char c = s[0];
-    size_t n;
-    unsigned min;
-    unsigned cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2, cp = c & 0x1F, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF)
-        n = 3, cp = c & 0x0F, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4)
-        n = 4, cp = c & 0x07, min = 0x10000;
-    else
-        return 0;
-    if (left < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
 void json_escape(struct buf *b, int *rc, const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -120,7 +92,7 @@ void json_escape(struct buf *b, int *rc, const char *s, size_t len)
         } else if (c == '/' && i > 0 && p[i - 1] == '<') {
             esc = "\\/";
         } else if (c >= 0x80) {
-            n = utf8_seq(p + i, len - i);
+            n = utf8_decode(p + i, len - i, NULL);
             if (n == 0) {
                 esc = "\xEF\xBF\xBD"; /* U+FFFD for a stray byte */
                 n = 1;

@@ -17,41 +17,10 @@
 #include <strings.h>
 
 #include "util/err.h"
+#include "util/utf8.h"
 #include "web/web_int.h"
 
 static const char REPLACEMENT[] = "\xef\xbf\xbd";
-
-/* The length of a valid UTF-8 sequence at p (n bytes left), 0 if invalid. */
-static size_t seq_len(const unsigned char *p, size_t n)
-{
-    unsigned c = p[0];
-    size_t k;
-    unsigned min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        k = 2, min = 0x80;
-    else if (c >= 0xe0 && c <= 0xef)
-        k = 3, min = 0x800;
-    else if (c >= 0xf0 && c <= 0xf4)
-        k = 4, min = 0x10000;
-    else
-        return 0;
-    if (k > n)
-        return 0;
-    unsigned cp = c & (0x7f >> k);
-    for (size_t i = 1; i < k; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    /* U+FFFE/U+FFFF are not XML characters. */
-    if (cp == 0xfffe || cp == 0xffff)
-        return 0;
-    return k;
-}
 
 void html_textn(struct buf *o, int *rc, const char *s, size_t n)
 {
@@ -84,8 +53,10 @@ void html_textn(struct buf *o, int *rc, const char *s, size_t n)
             if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
                 rep = REPLACEMENT;
             } else if (c >= 0x80) {
-                adv = seq_len(u + i, n - i);
-                if (adv == 0) {
+                uint32_t cp = 0;
+                adv = utf8_decode(u + i, n - i, &cp);
+                /* U+FFFE/U+FFFF are not XML characters. */
+                if (adv == 0 || cp == 0xfffe || cp == 0xffff) {
                     rep = REPLACEMENT;
                     adv = 1;
                 }

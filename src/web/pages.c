@@ -238,7 +238,27 @@ static void render_empty_store(struct web_req *r)
              "<code>arXivRaw</code> metadata) and arXiv API Atom feeds.</li>\n"
              "</ul>\n<p>For example: <code>paperboy ingest "
              "arxiv-metadata-oai-snapshot.json</code> then <code>paperboy ingest "
-             "daily_papers.json</code>.</p></div>\n");
+             "daily_papers.json</code>.</p>\n");
+    /* Why the store is empty, when a harvest tried and failed (e.g. `make
+     * run` on a machine without network): cmd_harvest leaves the reason. */
+    struct store *s = NULL;
+    char *note = NULL;
+    if (web_store(r, &s) == 0 && store_state_get(s, STORE_STATE_HARVEST_FAILURE, &note) == 0) {
+        const char *bar = strchr(note, '|');
+        html_raw(&r->body, &rc, "<p class=\"notice\" role=\"status\">The last attempt to "
+                                "harvest arXiv");
+        if (bar) {
+            html_raw(&r->body, &rc, " (");
+            html_textn(&r->body, &rc, note, (size_t)(bar - note));
+            html_raw(&r->body, &rc, ")");
+        }
+        html_raw(&r->body, &rc, " failed: <code>");
+        html_text(&r->body, &rc, bar ? bar + 1 : note);
+        html_raw(&r->body, &rc, "</code>. This machine may have no network access to arXiv; "
+                                "ingesting a file works offline.</p>\n");
+        free(note);
+    }
+    html_raw(&r->body, &rc, "</div>\n");
     if (rc && !r->wrc)
         r->wrc = rc;
 }

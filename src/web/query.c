@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "util/err.h"
+#include "util/utf8.h"
 #include "web/web_int.h"
 
 static int hexval(int c)
@@ -28,35 +29,6 @@ static int hexval(int c)
     return -1;
 }
 
-/* Length of the UTF-8 sequence at p (at most n bytes), or 0 if invalid. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-    unsigned c = p[0];
-    if (c < 0x80)
-        return 1;
-    size_t k;
-    unsigned min;
-    if (c >= 0xc2 && c <= 0xdf)
-        k = 2, min = 0x80;
-    else if (c >= 0xe0 && c <= 0xef)
-        k = 3, min = 0x800;
-    else if (c >= 0xf0 && c <= 0xf4)
-        k = 4, min = 0x10000;
-    else
-        return 0;
-    if (k > n)
-        return 0;
-    unsigned cp = c & (0x7f >> k);
-    for (size_t i = 1; i < k; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return k;
-}
-
 int web_utf8_ok(const char *p, size_t len)
 {
     const unsigned char *u = (const unsigned char *)p;
@@ -66,7 +38,7 @@ int web_utf8_ok(const char *p, size_t len)
             return 0;
         if (u[i] == 0x7f)
             return 0;
-        size_t k = utf8_seq(u + i, len - i);
+        size_t k = utf8_decode(u + i, len - i, NULL);
         if (k == 0)
             return 0;
         i += k;

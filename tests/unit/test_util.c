@@ -10,6 +10,7 @@
 #include "util/mem.h"
 #include "util/text_fold.h"
 #include "util/timeutil.h"
+#include "util/utf8.h"
 
 static void test_buf(void)
 {
@@ -135,8 +136,26 @@ static void test_text_fold(void)
     ok(text_fold_equals("  ", 2, ""), "equals: blank");
 }
 
+static void test_utf8(void)
+{
+    uint32_t cp = 0;
+    ok_eq_int(utf8_decode((const unsigned char *)"A", 1, &cp), 1, "ASCII is one byte");
+    ok_eq_int(utf8_decode((const unsigned char *)"\xc3\xa9", 2, &cp), 2, "e-acute is two bytes");
+    ok_eq_int(cp, 0xe9, "e-acute code point");
+    ok_eq_int(utf8_decode((const unsigned char *)"\xf0\x9f\x98\x80", 4, &cp), 4, "emoji");
+    ok_eq_int(cp, 0x1f600, "emoji code point");
+    ok_eq_int(utf8_decode((const unsigned char *)"\xc0\xaf", 2, NULL), 0, "overlong refused");
+    ok_eq_int(utf8_decode((const unsigned char *)"\xed\xa0\x80", 3, NULL), 0,
+              "surrogate refused");
+    ok_eq_int(utf8_decode((const unsigned char *)"\xf4\x90\x80\x80", 4, NULL), 0,
+              "above U+10FFFF refused");
+    ok_eq_int(utf8_decode((const unsigned char *)"\xe2\x82", 2, NULL), 0, "cut sequence refused");
+    ok_eq_int(utf8_valid_prefix("ab\xc3\xa9\xffz", 6), 4, "valid prefix stops at a bad byte");
+}
+
 int main(void)
 {
+    test_utf8();
     test_buf();
     test_time();
     test_text_fold();

@@ -1,0 +1,162 @@
+/*
+ * search.h - the search facade: a parsed query in, ranked papers out.
+ *
+ * Two layers:
+ *
+ * 1. Plans (no store needed). search_plan_build() maps a struct
+ *    search_query (query.h) onto one struct index_query (index/index.h),
+ *    running the index's analyzer over every term:
+ *
+ *      free words          SHOULD clauses on BODY (title + abstract), weight
+ *                          1, plus, when opts.title_weight > 0, SHOULD
+ *                          clauses on TITLE with that weight; a word typed
+ *                          twice gets twice the weight (as Anserini's
+ *                          bag-of-words query)
+ *      "a phrase"          a phrase constraint on BODY (its non-joined
+ *                          tokens at their relative positions) plus its
+ *                          words as SHOULD clauses; one token: a MUST clause
+ *      ti:/abs:/au: word   a MUST clause on TITLE/BODY/AUTHORS; a word that
+ *                          analyzes to several tokens: a compound ("GPT-4")
+ *                          requires its joined form ("gpt4"), anything else
+ *                          becomes a phrase; its tokens also score
+ *      ti:"a phrase"       a phrase constraint on that field plus SHOULDs
+ *      -word               a MUST_NOT clause (a compound: on its joined form)
+ *      -"a phrase"         an exclusion set: the documents holding the phrase
+ *                          are found with a phrase-only sub-search (at most
+ *                          INDEX_MAX_K of them) and refused by the filter's
+ *                          accept callback
+ *      cat:X               the filter's category list (OR-ed); X without a
+ *                          '.' (an archive: "cs", "hep-th") also admits X.*
+ *      -cat:X              a MUST_NOT clause on CATEGORY; a bare archive also
+ *                          an exclusion set of X.* (at most INDEX_MAX_K)
+ *      since:/until:       the filter's date range (first-version date)
+ *
+ *    Limits: past INDEX_MAX_CLAUSES clauses the title-boost clauses go first,
+ *    then the latest SHOULD clauses; past INDEX_MAX_PHRASES phrases the rest
+ *    are dropped; a phrase longer than INDEX_MAX_PHRASE_TERMS tokens is
+ *    constrained on its first ones. search_plan_text() is the plain
+ *    bag-of-words plan used by `paperboy eval` (no syntax at all).
+ *
+ * 2. The facade (struct search) over a store and its index: search_run()
+ *    returns the top k papers, loaded from the store, in this order:
+ *      a. pinned arXiv ids (query.h), in the order typed, when stored;
+ *      b. papers whose title equals the query's free text (same analyzed
+ *         tokens at the same relative positions) and that pass its filters
+ *         and exclusions;
+ *      c. the rest by BM25 score (desc), then rowid (asc).
+ *    A paper appears once. Scores are the BM25 scores of the text query
+ *    (0 for a pinned paper the text query did not find).
+ *
+ * Threads: a struct search holds one analyzer and one store connection: use
+ * one per thread. Plans are immutable once built (searching is read-only).
+ */
+#ifndef PAPERBOY_SEARCH_SEARCH_H
+#define PAPERBOY_SEARCH_SEARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "index/index.h"
+#include "search/query.h"
+#include "store/paper.h"
+#include "store/store.h"
+#include "text/analyzer.h"
+
+/* Ranking knobs, chosen on SciFact train (bench/RESULTS.md). */
+struct search_opts {
+    float k1, b;        /* BM25 */
+    float title_weight; /* weight of the extra TITLE clauses; 0 = none */
+};
+
+/* Writes the defaults into *o. */
+void search_opts_default(struct search_opts *o /* OUT */);
+
+/* ------------------------------------------------------------------ */
+/* Plans                                                               */
+
+struct search_plan;
+
+/* Builds the index query for q (see above) with analyzer a (made with the
+ * index's analyzer options) over snapshot s (needed for the exclusion
+ * sub-searches; borrowed, must outlive the plan). Never fails on odd
+ * queries: what cannot be expressed is dropped. ERR_* only from the index.
+ * The caller frees the plan with search_plan_free(). */
+int search_plan_build(struct text_analyzer *a, const struct index_snapshot *s,
+                      const struct search_query *q, const struct search_opts *o,
+                      struct search_plan **out /* OUT */);
+
+/* A bag-of-words plan: every token of (p, len) as a SHOULD clause (plus
+ * title boosts), no syntax, no filters. Always succeeds. */
+void search_plan_text(struct text_analyzer *a, const char *p, size_t len,
+                      const struct search_opts *o, struct search_plan **out /* OUT */);
+
+/* The index query the plan holds (owned by the plan). */
+const struct index_query *search_plan_query(const struct search_plan *pl);
+
+/* True when the plan can match anything: it has a positive clause, a
+ * phrase, or a filter (category or date). A plan of only exclusions
+ * selects nothing and search_run() does not run it. */
+int search_plan_selects(const struct search_plan *pl);
+
+/* Appends a readable rendering of the index query to b (for --explain and
+ * tests): "+body:gpt4 body:model^1 -body:x phrase(body:a@0,b@1) cat:[cs,cs.*]
+ * date:[from,to] exclude:N". Returns 0 or ERR_TOO_LARGE. */
+int search_plan_format(const struct search_plan *pl, struct buf *b);
+
+void search_plan_free(struct search_plan *pl);
+
+/* ------------------------------------------------------------------ */
+/* The facade                                                          */
+
+struct search;
+
+/* Opens the store at db_path (read-only) and the lexical index in
+ * index_dir. ERR_NOT_FOUND (with the reason in why) when either is
+ * missing: the index is built by `paperboy reindex`. why: a buffer of
+ * why_len bytes for a one-line reason, may be NULL. The caller closes with
+ * search_close(). */
+int search_open(const char *db_path, const char *index_dir, const struct search_opts *o,
+                struct search **out /* OUT */, char *why, size_t why_len);
+/* Closes everything; NULL does nothing. */
+void search_close(struct search *s);
+
+/* Why a paper is where it is in the result. */
+enum search_why {
+    SEARCH_WHY_TEXT = 0, /* ranked by score */
+    SEARCH_WHY_ID = 1,   /* an arXiv id in the query */
+    SEARCH_WHY_TITLE = 2 /* its title equals the query text */
+};
+
+struct search_hit {
+    int64_t rowid;
+    float score;
+    enum search_why why;
+    struct paper paper; /* loaded from the store; owned by the result */
+};
+
+struct search_result {
+    struct search_hit *hits; /* n entries; owned */
+    size_t n;
+    unsigned query_flags;    /* the parsed query's QUERY_* flags */
+};
+
+/* Runs q and fills *r with at most k (1..INDEX_MAX_K) hits in the order
+ * described above. The caller frees with search_result_cleanup(). ERR_DB or
+ * ERR_IO when the store or index fail; ERR_INVALID for k out of range. */
+int search_run(struct search *s, const struct search_query *q, size_t k,
+               struct search_result *r /* OUT */);
+
+/* Frees what r owns and zeroes it. */
+void search_result_cleanup(struct search_result *r);
+
+/* Appends the index query search_run() would run for q (see
+ * search_plan_format) to b. Returns 0, ERR_TOO_LARGE, or the index's error. */
+int search_explain(struct search *s, const struct search_query *q, struct buf *b);
+
+/* The index dir that goes with a database path: the "index" folder beside
+ * it ("data/paperboy.db" -> "data/index"). Writes at most cap bytes
+ * (NUL-terminated); ERR_TOO_LARGE when it does not fit. */
+int search_index_dir(const char *db_path, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,326 @@
+/* test_search.c - the search facade over a real store and index built from fixtures. */
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "index/index.h"
+#include "ok.h"
+#include "search/query.h"
+#include "search/search.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/timeutil.h"
+
+struct fixture {
+    const char *id, *title, *abstract, *authors, *cats, *created;
+};
+
+static const struct fixture papers[] = {
+    {"1706.03762", "Attention Is All You Need",
+     "The dominant sequence transduction models are based on complex recurrent or convolutional "
+     "neural networks. We propose a new simple network architecture, the Transformer, based "
+     "solely on attention mechanisms, dispensing with recurrence and convolutions entirely.",
+     "Ashish Vaswani|Noam Shazeer|Niki Parmar|Jakob Uszkoreit", "cs.CL cs.LG", "2017-06-12"},
+    {"1810.04805", "BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding",
+     "We introduce a new language representation model called BERT, which stands for "
+     "Bidirectional Encoder Representations from Transformers.",
+     "Jacob Devlin|Ming-Wei Chang|Kenton Lee|Kristina Toutanova", "cs.CL", "2018-10-11"},
+    {"1512.03385", "Deep Residual Learning for Image Recognition",
+     "Deeper neural networks are more difficult to train. We present a residual learning "
+     "framework to ease the training of networks that are substantially deeper.",
+     "Kaiming He|Xiangyu Zhang|Shaoqing Ren|Jian Sun", "cs.CV", "2015-12-10"},
+    {"2005.14165", "Language Models are Few-Shot Learners",
+     "Recent work has demonstrated substantial gains on many NLP tasks and benchmarks by "
+     "pre-training on a large corpus of text followed by fine-tuning on a specific task.",
+     "Tom B. Brown|Benjamin Mann|Nick Ryder", "cs.CL", "2020-05-28"},
+    {"hep-th/9711200", "The Large N Limit of Superconformal Field Theories and Supergravity",
+     "We show that the large N limit of certain conformal field theories in various dimensions "
+     "include in their Hilbert space a sector describing supergravity.",
+     "Juan M. Maldacena", "hep-th", "1997-11-27"},
+    {"2401.00001", "Attention",
+     "A short note on how people allocate focus when reading papers.", "Ann Other", "q-bio.NC",
+     "2024-01-02"},
+    {"1901.00002", "A toy model of attention in recurrent networks",
+     "We study a toy model in which attention emerges in recurrent networks trained on copying.",
+     "Sam Toy", "cs.LG", "2019-01-05"},
+};
+#define N_PAPERS (sizeof papers / sizeof papers[0])
+
+static char tmpdir[256];
+static char dbpath[300];
+static char ixpath[300];
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+    (void)st;
+    (void)flag;
+    (void)f;
+    remove(path);
+    return 0;
+}
+
+static int32_t days(const char *d)
+{
+    int64_t t;
+    return time_parse_day(d, &t) == 0 ? (int32_t)(t / 86400) : INDEX_NO_DATE;
+}
+
+static int build(void)
+{
+    struct store *st = NULL;
+    struct index *ix = NULL;
+    struct index_writer *w = NULL;
+    int rc = store_open(dbpath, 0, &st);
+    for (size_t i = 0; rc == 0 && i < N_PAPERS; i++) {
+        const struct fixture *f = &papers[i];
+        struct paper p;
+        paper_init(&p);
+        p.id = strdup(f->id);
+        p.title = strdup(f->title);
+        p.title_raw = strdup(f->title);
+        p.abstract = strdup(f->abstract);
+        p.abstract_raw = strdup(f->abstract);
+        p.categories = strdup(f->cats);
+        p.created = strdup(f->created);
+        char names[256];
+        snprintf(names, sizeof names, "%s", f->authors);
+        for (char *s = strtok(names, "|"); s; s = strtok(NULL, "|"))
+            paper_add_author(&p, s, NULL, NULL, NULL);
+        paper_add_version(&p, 1, f->created, NULL);
+        enum store_change ch;
+        rc = store_paper_upsert(st, &p, &ch);
+        paper_cleanup(&p);
+    }
+    if (rc == 0)
+        rc = index_create(ixpath, NULL, &ix);
+    if (rc == 0)
+        rc = index_writer_new(ix, &w);
+    for (size_t i = 0; rc == 0 && i < N_PAPERS; i++) {
+        const struct fixture *f = &papers[i];
+        int64_t rowid;
+        rc = store_paper_rowid(st, f->id, &rowid);
+        char authors[256];
+        snprintf(authors, sizeof authors, "%s", f->authors);
+        for (char *c = authors; *c; c++)
+            if (*c == '|')
+                *c = ',';
+        struct index_doc d = {rowid, f->title, f->abstract, authors, f->cats, days(f->created)};
+        if (rc == 0)
+            rc = index_writer_add(w, &d);
+    }
+    if (rc == 0)
+        rc = index_writer_commit(w);
+    else
+        index_writer_abort(w);
+    index_close(ix);
+    store_close(st);
+    return rc;
+}
+
+/* Runs query text and returns the ids in order, space-separated, each
+ * followed by "!" when pinned by id or "=" when by title. */
+static const char *ids_of(struct search *s, const char *text, size_t k)
+{
+    static char out[2048];
+    out[0] = '\0';
+    struct search_query q;
+    query_parse(text, strlen(text), &q);
+    struct search_result r;
+    int rc = search_run(s, &q, k, &r);
+    query_cleanup(&q);
+    if (rc != 0) {
+        snprintf(out, sizeof out, "error %d", rc);
+        return out;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < r.n; i++) {
+        const char *mark = r.hits[i].why == SEARCH_WHY_ID ? "!" : r.hits[i].why == SEARCH_WHY_TITLE ? "=" : "";
+        o += (size_t)snprintf(out + o, sizeof out - o, "%s%s%s", i ? " " : "", r.hits[i].paper.id, mark);
+    }
+    search_result_cleanup(&r);
+    return out;
+}
+
+static int has(const char *list, const char *id)
+{
+    return strstr(list, id) != NULL;
+}
+
+static const char *explain(struct search *s, const char *text)
+{
+    static char out[2048];
+    struct search_query q;
+    query_parse(text, strlen(text), &q);
+    struct buf b;
+    buf_init(&b, 0);
+    search_explain(s, &q, &b);
+    snprintf(out, sizeof out, "%s", buf_cstr(&b));
+    buf_cleanup(&b);
+    query_cleanup(&q);
+    return out;
+}
+
+static void test_plans(struct search *s)
+{
+    ok_eq_str(explain(s, "Deep learning"), "body:deep body:learn", "free words: SHOULD on body");
+    ok_eq_str(explain(s, "deep deep"), "body:deep^2", "a repeated word weighs twice");
+    ok_eq_str(explain(s, "\"residual learning\""),
+              "body:residu body:learn phrase(body:residu@0,learn@1)", "phrase: constraint + words");
+    ok_eq_str(explain(s, "\"state of the art\""),
+              "body:state body:art phrase(body:state@0,art@3)", "stopword gaps kept in phrases");
+    ok_eq_str(explain(s, "ti:language"), "+title:languag", "field word: MUST");
+    ok_eq_str(explain(s, "ti:GPT-4"), "+title:gpt4 title:gpt title:4", "field compound: joined form");
+    ok_eq_str(explain(s, "-recurrent x"), "-body:recurr body:x", "exclusion: MUST_NOT");
+    ok_eq_str(explain(s, "au:Maldacena"), "+authors:maldacena", "author: MUST");
+    ok_eq_str(explain(s, "cat:cs.LG cat:cs x"), "body:x cat:[cs.lg,cs,cs.*]", "categories OR-ed");
+    ok_eq_str(explain(s, "year:1970 x"), "body:x date:[0,364]", "year: date range in days");
+    ok_eq_str(explain(s, "x -\"toy model\""), "body:x exclude:1", "excluded phrase: exclusion set");
+    ok_eq_str(explain(s, "the of"), "", "stopwords only: nothing");
+
+    /* Title clauses: at the default weight, for free words only. */
+    struct text_analyzer *an = NULL;
+    text_analyzer_new(NULL, &an);
+    struct search_opts o;
+    search_opts_default(&o);
+    o.title_weight = 0.25f;
+    struct search_plan *pl;
+    search_plan_text(an, "deep deep nets", 14, &o, &pl);
+    struct buf b;
+    buf_init(&b, 0);
+    search_plan_format(pl, &b);
+    ok_eq_str(buf_cstr(&b), "body:deep^2 body:net title:deep^0.5 title:net^0.25",
+              "bag of words with title clauses");
+    ok(search_plan_selects(pl), "a text plan selects");
+    search_plan_free(pl);
+    search_plan_text(an, "of the", 6, &o, &pl);
+    ok(!search_plan_selects(pl), "an empty text plan selects nothing");
+    search_plan_free(pl);
+    buf_cleanup(&b);
+    text_analyzer_free(an);
+}
+
+static void test_ranking(struct search *s)
+{
+    const char *r;
+    r = ids_of(s, "residual image recognition", 10);
+    ok(strncmp(r, "1512.03385", 10) == 0, "ranking: best match first");
+
+    r = ids_of(s, "1810.04805", 10);
+    ok_eq_str(r, "1810.04805!", "id alone: that paper only");
+    r = ids_of(s, "https://arxiv.org/abs/1810.04805v2", 10);
+    ok_eq_str(r, "1810.04805!", "arXiv URL pins");
+    r = ids_of(s, "residual 1810.04805", 10);
+    ok(strncmp(r, "1810.04805! 1512.03385", 22) == 0, "pin first, then the text ranking");
+    r = ids_of(s, "hep-th/9711200 attention", 2);
+    ok(strncmp(r, "hep-th/9711200! ", 16) == 0, "old-style id pinned");
+    r = ids_of(s, "2412.99999", 10);
+    ok_eq_str(r, "", "unknown id: nothing, no error");
+
+    r = ids_of(s, "attention", 10);
+    ok(strncmp(r, "2401.00001=", 11) == 0, "exact title match first");
+    ok(has(r, "1706.03762") && has(r, "1901.00002"), "other attention papers follow");
+    r = ids_of(s, "deep residual learning for image recognition", 10);
+    ok(strncmp(r, "1512.03385=", 11) == 0, "exact title, lower case, stopwords");
+    r = ids_of(s, "Attention is all you need!", 10);
+    ok(strncmp(r, "1706.03762=", 11) == 0, "exact title with punctuation");
+    r = ids_of(s, "attention -\"people\"", 10);
+    ok(!has(r, "2401.00001"), "an excluded title match is not promoted");
+
+    r = ids_of(s, "\"toy model\"", 10);
+    ok_eq_str(r, "1901.00002", "phrase: only the paper holding it");
+    r = ids_of(s, "\"model toy\"", 10);
+    ok_eq_str(r, "", "phrase order matters");
+    r = ids_of(s, "attention -\"toy model\"", 10);
+    ok(has(r, "1706.03762") && !has(r, "1901.00002"), "excluded phrase");
+    r = ids_of(s, "attention -recurrent", 10);
+    ok(!has(r, "1706.03762") && !has(r, "1901.00002") && has(r, "2401.00001"),
+       "excluded word (stemmed: recurrent/recurrence)");
+
+    r = ids_of(s, "ti:language", 10);
+    ok(has(r, "1810.04805") && has(r, "2005.14165") && strlen(r) == 21, "title field");
+    r = ids_of(s, "abs:residual", 10);
+    ok_eq_str(r, "1512.03385", "abstract field");
+    r = ids_of(s, "au:maldacena", 10);
+    ok_eq_str(r, "hep-th/9711200", "author field");
+    r = ids_of(s, "-au:devlin language", 10);
+    ok(!has(r, "1810.04805") && has(r, "2005.14165"), "excluded author");
+
+    r = ids_of(s, "cat:cs.CV deep", 10);
+    ok_eq_str(r, "1512.03385", "category filter");
+    r = ids_of(s, "cat:cs networks", 10);
+    ok(has(r, "1706.03762") && has(r, "1512.03385") && !has(r, "2401.00001"), "archive filter");
+    r = ids_of(s, "cat:hep-th limit", 10);
+    ok_eq_str(r, "hep-th/9711200", "category without a dot");
+    r = ids_of(s, "-cat:cs.CL language", 10);
+    ok(!has(r, "1810.04805") && !has(r, "2005.14165"), "excluded category");
+    r = ids_of(s, "-cat:cs attention", 10);
+    ok_eq_str(r, "2401.00001=", "excluded archive");
+
+    r = ids_of(s, "year:2018 language", 10);
+    ok_eq_str(r, "1810.04805", "year filter");
+    r = ids_of(s, "since:2019 language", 10);
+    ok_eq_str(r, "2005.14165", "since filter");
+    r = ids_of(s, "until:2016-01 deep", 10);
+    ok_eq_str(r, "1512.03385", "until filter (month)");
+    r = ids_of(s, "cat:cs.CL", 10);
+    ok(has(r, "1810.04805") && has(r, "2005.14165") && has(r, "1706.03762"), "filter only");
+
+    r = ids_of(s, "\"unclosed residual", 10);
+    ok(strncmp(r, "1512.03385", 10) == 0, "broken syntax still searches");
+    r = ids_of(s, "-", 10);
+    ok_eq_str(r, "", "nothing to search");
+    r = ids_of(s, "-attention", 10);
+    ok_eq_str(r, "", "exclusions alone select nothing");
+    r = ids_of(s, "networks", 2);
+    ok(strlen(r) > 0 && strchr(r, ' ') && !strchr(strchr(r, ' ') + 1, ' '), "k caps the hits");
+}
+
+int main(void)
+{
+    const char *td = getenv("TMPDIR");
+    snprintf(tmpdir, sizeof tmpdir, "%s/test-search-XXXXXX", td && *td ? td : "/tmp");
+    if (!mkdtemp(tmpdir)) {
+        ok(0, "mkdtemp");
+        return ok_done();
+    }
+    snprintf(dbpath, sizeof dbpath, "%s/paperboy.db", tmpdir);
+    snprintf(ixpath, sizeof ixpath, "%s/index", tmpdir);
+    ok_eq_int(build(), 0, "fixture store and index built");
+    char dir[300];
+    ok_eq_int(search_index_dir(dbpath, dir, sizeof dir), 0, "index dir");
+    ok_eq_str(dir, ixpath, "index beside the database");
+    search_index_dir("paperboy.db", dir, sizeof dir);
+    ok_eq_str(dir, "index", "bare file name");
+    ok_eq_int(search_index_dir("/x.db", dir, 4), ERR_TOO_LARGE, "index dir too long");
+
+    struct search *s = NULL;
+    char why[256];
+    ok_eq_int(search_open("/nonexistent/x.db", ixpath, NULL, &s, why, sizeof why) < 0, 1,
+              "missing database fails");
+    ok_eq_int(search_open(dbpath, "/nonexistent/index", NULL, &s, why, sizeof why) < 0, 1,
+              "missing index fails");
+    ok(strstr(why, "reindex") != NULL, "the reason names reindex");
+    /* Plans are spelled out below without title clauses; the default
+     * title weight is tested on its own. */
+    struct search_opts so;
+    search_opts_default(&so);
+    so.title_weight = 0;
+    int rc = search_open(dbpath, ixpath, &so, &s, why, sizeof why);
+    ok_eq_int(rc, 0, "search opened");
+    if (rc == 0) {
+        test_plans(s);
+        test_ranking(s);
+        struct search_query q;
+        struct search_result r;
+        query_parse("x", 1, &q);
+        ok_eq_int(search_run(s, &q, 0, &r), ERR_INVALID, "k = 0 refused");
+        query_cleanup(&q);
+    }
+    search_close(s);
+    search_close(NULL);
+    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return ok_done();
+}
