@@ -110,6 +110,7 @@ fuzz:
 	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang FUZZ=1 fuzz-bins
 
 test: deps
+	@scripts/install-model.sh $(DATA)/models || echo "test: no model; the encoder tests will skip"
 	@$(MAKE) --no-print-directory all unit-bins
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all unit-bins
 	@$(MAKE) --no-print-directory fuzz

@@ -22,7 +22,16 @@
  *
  * Tuning options (defaults are the product's: search_opts_default() and
  * index_opts_default()): --k1, --b, --title-weight, --title-repeat,
- * --stem, --stop. Dense and hybrid modes arrive with semantic search.
+ * --stem, --stop.
+ *
+ * --mode dense: each document (title + " " + text) is embedded with the
+ * all-MiniLM-L6-v2 encoder (embed/encoder.h; --models DIR, default
+ * data/models) into a vector store (--vectors DIR keeps it between runs and
+ * re-embeds only documents whose text changed; without it, a temporary one),
+ * each query text is embedded alone, and the top k are the exact cosine
+ * nearest neighbours. --mode hybrid: reciprocal-rank fusion of the BM25 and
+ * dense top k lists, score(d) = sum over lists of 1 / (rrf_k + rank), ranks
+ * from 1, rrf_k = 60 (--rrf-k) as in Cormack et al. 2009.
  */
 #include <errno.h>
 #include <ftw.h>
@@ -34,6 +43,8 @@
 #include <dirent.h>
 
 #include "cli/cli.h"
+#include "embed/encoder.h"
+#include "embed/vecstore.h"
 #include "index/index.h"
 #include "ingest/beir.h"
 #include "search/eval.h"
@@ -46,7 +57,10 @@
 static const struct cli_opt opts[] = {
     {"beir", "DIR", "BEIR dataset folder (corpus.jsonl, queries, qrels/)"},
     {"split", "NAME", "qrels split to evaluate (default test)"},
-    {"mode", "MODE", "retrieval: bm25 (dense, hybrid: not yet)"},
+    {"mode", "MODE", "retrieval: bm25, dense or hybrid (BM25 + dense, RRF)"},
+    {"models", "DIR", "models folder for dense/hybrid (default data/models)"},
+    {"vectors", "DIR", "keep the corpus vectors here between runs (dense/hybrid)"},
+    {"rrf-k", "N", "reciprocal-rank fusion constant (default 60)"},
     {"k", "N", "hits retrieved per query (default 1000)"},
     {"run", "FILE", "write a TREC run file"},
     {"queries", "FILE", "queries JSONL (default: queries.jsonl or queries-SPLIT.jsonl)"},
@@ -58,7 +72,7 @@ static const struct cli_opt opts[] = {
     {"stop", "NAME", "stopwords: lucene, snowball, none (tuning)"},
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
-#define USAGE "--beir DIR [--split test] [--mode bm25] [--k 1000] [--run FILE]"
+#define USAGE "--beir DIR [--split test] [--mode bm25|dense|hybrid] [--k 1000] [--run FILE]"
 
 /* ------------------------------------------------------------------------ */
 
@@ -75,6 +89,8 @@ struct ctx {
     /* corpus */
     struct index_writer *w;
     char **doc_ids;
+    char **doc_texts; /* title + " " + text, kept for dense/hybrid only */
+    int keep_texts;
     size_t n_docs, cap_docs;
     int rc;
 };
@@ -114,6 +130,8 @@ static int on_doc(void *vc, const struct beir_doc *d)
     if (c->n_docs == c->cap_docs) {
         c->cap_docs = c->cap_docs ? 2 * c->cap_docs : 4096;
         c->doc_ids = xrealloc(c->doc_ids, c->cap_docs * sizeof *c->doc_ids);
+        if (c->keep_texts)
+            c->doc_texts = xrealloc(c->doc_texts, c->cap_docs * sizeof *c->doc_texts);
     }
     struct index_doc doc;
     memset(&doc, 0, sizeof doc);
@@ -124,8 +142,115 @@ static int on_doc(void *vc, const struct beir_doc *d)
     int rc = index_writer_add(c->w, &doc);
     if (rc != 0)
         return rc;
+    if (c->keep_texts) {
+        const char *t = d->title ? d->title : "", *x = d->text ? d->text : "";
+        size_t tl = strlen(t), xl = strlen(x);
+        char *s = xmalloc(tl + xl + 2);
+        memcpy(s, t, tl);
+        s[tl] = ' ';
+        memcpy(s + tl + 1, x, xl + 1);
+        c->doc_texts[c->n_docs] = s;
+    }
     c->doc_ids[c->n_docs++] = xstrdup(d->id);
     return 0;
+}
+
+/* Embeds every document whose vector in vs is missing or stale, in
+ * batches, committing after each (an interrupted run keeps its work when
+ * --vectors is given). Progress goes to stderr. */
+static int embed_corpus(struct encoder *enc, struct vecstore *vs, struct ctx *c)
+{
+    enum { BATCH = 32 };
+    const char *texts[BATCH];
+    size_t lens[BATCH];
+    int64_t rows[BATCH];
+    float *out = xmalloc(BATCH * ENCODER_DIM * sizeof(float));
+    size_t nb = 0, done = 0, todo = 0;
+    int rc = 0;
+    for (size_t i = 0; i < c->n_docs; i++) {
+        uint64_t h = vecstore_text_hash(c->doc_texts[i], strlen(c->doc_texts[i])), old;
+        const float *v;
+        todo += !(vecstore_get(vs, (int64_t)i, &old, &v) == 0 && old == h);
+    }
+    double t0 = time_mono();
+    for (size_t i = 0; i < c->n_docs && rc == 0; i++) {
+        uint64_t h = vecstore_text_hash(c->doc_texts[i], strlen(c->doc_texts[i])), old;
+        const float *v;
+        if (vecstore_get(vs, (int64_t)i, &old, &v) == 0 && old == h)
+            continue;
+        texts[nb] = c->doc_texts[i];
+        lens[nb] = strlen(c->doc_texts[i]);
+        rows[nb++] = (int64_t)i;
+        if (nb == BATCH || i + 1 == c->n_docs) {
+            rc = encoder_embed(enc, texts, lens, nb, out);
+            for (size_t j = 0; j < nb && rc == 0; j++)
+                rc = vecstore_add(vs, rows[j], vecstore_text_hash(texts[j], lens[j]),
+                                  out + j * ENCODER_DIM);
+            if (rc == 0)
+                rc = vecstore_sync(vs);
+            done += nb;
+            nb = 0;
+            double el = time_mono() - t0;
+            fprintf(stderr, "\rpaperboy eval: embedded %zu/%zu documents (%.1f/s)", done, todo,
+                    el > 0 ? (double)done / el : 0.0);
+        }
+    }
+    if (nb && rc == 0) { /* the last documents were up to date */
+        rc = encoder_embed(enc, texts, lens, nb, out);
+        for (size_t j = 0; j < nb && rc == 0; j++)
+            rc = vecstore_add(vs, rows[j], vecstore_text_hash(texts[j], lens[j]),
+                              out + j * ENCODER_DIM);
+        if (rc == 0)
+            rc = vecstore_sync(vs);
+        done += nb;
+    }
+    if (todo)
+        fprintf(stderr, "\n");
+    free(out);
+    return rc;
+}
+
+struct fused {
+    int64_t rowid;
+    double score;
+};
+
+static int cmp_fused(const void *a, const void *b)
+{
+    const struct fused *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return x->rowid < y->rowid ? -1 : x->rowid > y->rowid;
+}
+
+/* Reciprocal-rank fusion of two ranked rowid lists into out (at most k,
+ * best first); returns the count. */
+static size_t rrf(const struct index_hit *lex, size_t nl, const struct vechit *dense, size_t nd,
+                  double rrf_k, size_t k, struct fused *out)
+{
+    struct fused *all = xmalloc((nl + nd + 1) * sizeof *all);
+    size_t n = 0;
+    for (size_t i = 0; i < nl; i++) {
+        all[n].rowid = lex[i].rowid;
+        all[n++].score = 1.0 / (rrf_k + (double)(i + 1));
+    }
+    for (size_t i = 0; i < nd; i++) {
+        double sc = 1.0 / (rrf_k + (double)(i + 1));
+        size_t j = 0;
+        while (j < nl && all[j].rowid != dense[i].rowid)
+            j++;
+        if (j < nl) {
+            all[j].score += sc;
+        } else {
+            all[n].rowid = dense[i].rowid;
+            all[n++].score = sc;
+        }
+    }
+    qsort(all, n, sizeof *all, cmp_fused);
+    size_t m = n < k ? n : k;
+    memcpy(out, all, m * sizeof *out);
+    free(all);
+    return m;
 }
 
 static int exists(const char *path)
@@ -229,15 +354,16 @@ int cmd_eval(int argc, char **argv)
         cli_usage(stderr, "eval", USAGE, opts, N_OPTS);
         return 2;
     }
-    if (strcmp(mode, "dense") == 0 || strcmp(mode, "hybrid") == 0) {
-        fprintf(stderr, "paperboy eval: --mode %s is not available yet (it arrives with semantic "
-                        "search); use --mode bm25\n", mode);
+    int use_lex = strcmp(mode, "bm25") == 0 || strcmp(mode, "hybrid") == 0;
+    int use_dense = strcmp(mode, "dense") == 0 || strcmp(mode, "hybrid") == 0;
+    if (!use_lex && !use_dense) {
+        fprintf(stderr, "paperboy eval: unknown --mode '%s' (accepted: bm25, dense, hybrid)\n",
+                mode);
         return 2;
     }
-    if (strcmp(mode, "bm25") != 0) {
-        fprintf(stderr, "paperboy eval: unknown --mode '%s' (accepted: bm25)\n", mode);
+    long rrf_k = 60;
+    if (cli_get_long(&a, opts, N_OPTS, "rrf-k", 60, 0, 100000, &rrf_k) != 0)
         return 2;
-    }
     long k;
     if (cli_get_long(&a, opts, N_OPTS, "k", 1000, 1, INDEX_MAX_K, &k) != 0)
         return 2;
@@ -283,6 +409,11 @@ int cmd_eval(int argc, char **argv)
     struct ctx c;
     memset(&c, 0, sizeof c);
     c.qrels = eval_qrels_new();
+    c.keep_texts = use_dense;
+    struct encoder *enc = NULL;
+    struct vecstore *vs = NULL;
+    struct vechit *dhits = NULL;
+    struct fused *fhits = NULL;
     char tmp[4096] = "";
     char ixdir[4200];
     struct index *ix = NULL;
@@ -339,6 +470,32 @@ int cmd_eval(int argc, char **argv)
     fprintf(stderr, "paperboy eval: indexed %zu documents in %.2f s (%ld malformed lines)\n",
             c.n_docs, t1 - t0, bad);
 
+    if (use_dense) {
+        char err[1024], model_dir[4200], vdir[4200];
+        snprintf(model_dir, sizeof model_dir, "%s/%s",
+                 cli_get(&a, opts, N_OPTS, "models", "data/models"), ENCODER_MODEL_NAME);
+        const char *keep = cli_get(&a, opts, N_OPTS, "vectors", NULL);
+        snprintf(vdir, sizeof vdir, "%s", keep ? keep : tmp);
+        rc = encoder_open(model_dir, NULL, &enc, err, sizeof err);
+        if (rc != 0) {
+            fprintf(stderr, "paperboy eval: --mode %s needs the encoder: %s\n", mode, err);
+            goto out;
+        }
+        rc = vecstore_open(vdir, ENCODER_MODEL_NAME, ENCODER_DIM, 1, 0, &vs, err, sizeof err);
+        if (rc == 0)
+            rc = embed_corpus(enc, vs, &c);
+        vecstore_close(vs);
+        vs = NULL;
+        if (rc == 0)
+            rc = vecstore_open(vdir, ENCODER_MODEL_NAME, ENCODER_DIM, 0, 0, &vs, err, sizeof err);
+        if (rc != 0) {
+            fprintf(stderr, "paperboy eval: corpus vectors: %s\n", rc == ERR_IO ? err : err_str(rc));
+            goto out;
+        }
+        t1 = time_mono();
+        dhits = xmalloc((size_t)k * sizeof *dhits);
+        fhits = xmalloc((size_t)k * sizeof *fhits);
+    }
     if (run_path) {
         run = fopen(run_path, "w");
         if (!run) {
@@ -359,20 +516,39 @@ int cmd_eval(int argc, char **argv)
         const struct eval_query_rec *q = &c.queries[i];
         struct search_plan *pl;
         search_plan_text(an, q->text, strlen(q->text), &so, &pl);
-        size_t n = 0;
-        if (search_plan_selects(pl))
+        size_t n = 0, nd = 0;
+        if (use_lex && search_plan_selects(pl))
             rc = index_search(snap, search_plan_query(pl), (size_t)k, hits, &n, NULL);
         search_plan_free(pl);
+        if (rc == 0 && use_dense) {
+            float qv[ENCODER_DIM];
+            size_t ql = strlen(q->text);
+            const char *qt = q->text;
+            rc = encoder_embed(enc, &qt, &ql, 1, qv);
+            if (rc == 0)
+                rc = vecstore_search(vs, qv, (size_t)k, -1, NULL, dhits, &nd);
+        }
         if (rc != 0) {
             fprintf(stderr, "paperboy eval: query %s failed: %s\n", q->id, err_str(rc));
             goto out;
         }
+        if (use_dense && use_lex) {
+            n = rrf(hits, n, dhits, nd, (double)rrf_k, (size_t)k, fhits);
+        } else if (use_dense) {
+            for (size_t h = 0; h < nd; h++) {
+                fhits[h].rowid = dhits[h].rowid;
+                fhits[h].score = dhits[h].score;
+            }
+            n = nd;
+        }
         for (size_t h = 0; h < n; h++) {
-            ehits[h].doc_id = c.doc_ids[hits[h].rowid];
-            ehits[h].score = hits[h].score;
+            int64_t row = use_dense ? fhits[h].rowid : hits[h].rowid;
+            double sc = use_dense ? fhits[h].score : (double)hits[h].score;
+            ehits[h].doc_id = c.doc_ids[row];
+            ehits[h].score = sc;
             if (run)
                 fprintf(run, "%s Q0 %s %zu %.9g paperboy\n", q->id, ehits[h].doc_id, h + 1,
-                        (double)hits[h].score);
+                        sc);
         }
         const struct eval_judgment *j;
         size_t nj;
@@ -401,6 +577,14 @@ int cmd_eval(int argc, char **argv)
 out:
     if (run)
         fclose(run);
+    vecstore_close(vs);
+    encoder_close(enc);
+    free(dhits);
+    free(fhits);
+    if (c.doc_texts)
+        for (size_t i = 0; i < c.n_docs; i++)
+            free(c.doc_texts[i]);
+    free(c.doc_texts);
     free(hits);
     free(ehits);
     index_snapshot_release(snap);

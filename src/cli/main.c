@@ -29,6 +29,8 @@ static const struct command commands[] = {
     {"stats", cmd_stats, "papers by category and by month"},
     {"harvest", cmd_harvest, "harvest arXiv metadata over OAI-PMH into the store"},
     {"reindex", cmd_reindex, "rebuild (or --sync) the search index from the database"},
+    {"embed", cmd_embed, "compute paper vectors for semantic search (needs `make model`)"},
+    {"similar", cmd_similar, "papers nearest to a paper by meaning"},
     {"version", cmd_version, "print the version"},
     {"serve", cmd_serve, "serve the web app, JSON API and feeds"},
     {"search", cmd_search, "search papers: paperboy search [--json] QUERY..."},

@@ -10,7 +10,7 @@ broken syntax and --json. Skipped (not failed) while the binary has no
 Part 2 (eval): writes a tiny BEIR folder whose metrics are computed by hand
 (below), runs `$PAPERBOY eval`, and checks the last line exactly, the run
 file (cross-checked with bench/search/trec_metrics.py), queries-<split>.jsonl
-detection, the missing-split message, --mode dense refusal, and that the
+detection, the missing-split message, --mode dense without a model, and that the
 temporary index directory is removed.
 
 Env: PAPERBOY (the binary), BUILD (unused), SHARED (unused).
@@ -312,8 +312,9 @@ def part_eval(tmp):
     # A missing split names the splits there are.
     rc, out, err = run(["eval", "--beir", beir, "--split", "dev"])
     ok(rc == 1 and "dev" in err and "test" in err, "missing split: clear message", err)
-    rc, out, err = run(["eval", "--beir", beir, "--mode", "dense"])
-    ok(rc == 2 and "not available" in err, "--mode dense refused clearly", err)
+    rc, out, err = run(["eval", "--beir", beir, "--mode", "dense", "--models",
+                        os.path.join(tmp, "no-models")])
+    ok(rc == 1 and "make model" in err, "--mode dense without the model says so", err)
     rc, out, err = run(["eval", "--beir", beir, "--mode", "bogus"])
     ok(rc == 2, "--mode bogus is a usage error", err)
     rc, out, err = run(["eval"])

@@ -1,0 +1,56 @@
+/*
+ * kern.h - the small numeric kernels of the encoder and the vector scan.
+ *
+ * Each kernel has a portable C body and, on x86-64 with GCC or clang, an
+ * AVX2+FMA body compiled with __attribute__((target)) and chosen at run time
+ * by __builtin_cpu_supports (we build with -O2 and no -march, so the
+ * compiler would otherwise emit SSE2 only). The AVX2 bodies use polynomial
+ * approximations where libm would be the bottleneck:
+ *
+ *   exp(x):  Cody-Waite range reduction x = n ln2 + r, a degree-6 polynomial
+ *            for e^r (the Cephes expf coefficients), 2^n by exponent bits;
+ *            relative error about 1e-7.
+ *   erf(x):  an odd/even rational function of degree 13/8 on [-4, 4]
+ *            (clamped outside, where erf is +-1 in float); absolute error
+ *            below 5e-7 (checked against libm in test_embed_kern).
+ *
+ * The portable bodies call expf/erff, so results differ between the two
+ * paths by about 1e-7 relative: far below the 1e-4 cosine budget of the
+ * encoder tests.
+ */
+#ifndef PAPERBOY_EMBED_KERN_H
+#define PAPERBOY_EMBED_KERN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* 1 when the AVX2+FMA bodies are in use on this CPU. */
+int kern_have_avx2(void);
+
+/* x[i] = 0.5 x (1 + erf(x / sqrt 2)), in place (BERT's exact GELU). */
+void kern_gelu(float *x, size_t n);
+
+/* x = softmax(x), in place, over n > 0 values (max-subtracted). */
+void kern_softmax(float *x, size_t n);
+
+/* x = (x - mean) / sqrt(var + eps) * g + b over n values (biased var). */
+void kern_layernorm(float *x, const float *g, const float *b, size_t n, float eps);
+
+/* Dot products: float, int8 (exact in int32 for values in [-127, 127]; the
+ * AVX2 body does not take -128), and the Hamming distance of two bit
+ * strings of nwords 64-bit words. */
+float kern_dot(const float *a, const float *b, size_t n);
+int32_t kern_dot_i8(const int8_t *a, const int8_t *b, size_t n);
+uint32_t kern_hamming(const uint64_t *a, const uint64_t *b, size_t nwords);
+
+/* y[m x nout] += x[m x k] w[nout x k]^T (rows of y ldy floats apart), for
+ * the few-row products that sgemm does badly (it repacks all of w on every
+ * call): each block of w rows is read once and applied to every row of x
+ * while it sits in L1. */
+void kern_gemm_small(const float *x, size_t m, size_t k, const float *w, size_t nout, float *y,
+                     size_t ldy);
+
+/* Scalar references for tests: erf approximation used by the AVX2 path. */
+float kern_erf_approx(float x);
+
+#endif

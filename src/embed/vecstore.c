@@ -1,0 +1,838 @@
+/*
+ * vecstore.c - vector files and nearest-neighbour search (see vecstore.h).
+ *
+ * In memory: the .f32 records committed at open are mapped read-only (as
+ * are the .i8 and .b1 copies when they match); a hash table maps rowid to
+ * the newest record index, and dead[i] marks records superseded by a newer
+ * one for the same rowid. Appends go through stdio to the ends of the
+ * three files and become part of the file, not of this snapshot.
+ *
+ * Top-k: a binary min-heap of (score, index) of size k per thread; a new
+ * score enters only when it beats the root. Bit mode selects candidates by
+ * a histogram of Hamming distances (0..dim) instead of a heap.
+ */
+#include "embed/vecstore.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "embed/kern.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+enum { K_F32 = 0, K_I8 = 1, K_B1 = 2, NKIND = 3 };
+static const char *const kind_ext[NKIND] = {"f32", "i8", "b1"};
+static const char *const kind_magic[NKIND] = {"PBVECF32", "PBVECI8", "PBVECB1"};
+
+struct vfile {
+    int fd;
+    FILE *app;                /* appender (writable only) */
+    const unsigned char *map; /* header + committed records, or NULL */
+    size_t map_len;
+    uint64_t count, checksum, source;
+    int usable; /* matches the .f32 (quantized kinds) */
+    char path[4200];
+};
+
+struct vecstore {
+    size_t dim;
+    char model[64];
+    int writable;
+    struct vfile f[NKIND];
+    size_t rec[NKIND];     /* record sizes */
+    uint64_t n;            /* committed .f32 records at open */
+    uint64_t pending;      /* appended since open, not yet committed */
+    uint64_t committed;    /* committed records in the files (>= n) */
+    uint64_t run_checksum; /* .f32 checksum including pending */
+    uint8_t *dead;         /* n flags */
+    size_t live;
+    int64_t *slot_row; /* rowid hash table: rowid -> newest index */
+    uint32_t *slot_idx;
+    size_t n_slots;
+};
+
+/* ---------------------------------------------------------------------
+ * Headers and checksums
+ * ------------------------------------------------------------------- */
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+static void put_u64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+static uint32_t get_u32(const unsigned char *p)
+{
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+static uint64_t get_u64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+#define CHECKSUM_SEED 0x50425645433031ull
+
+/* Continues the record checksum over n bytes (a multiple of 8). */
+static uint64_t mixhash(uint64_t h, const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+        h ^= h >> 29;
+    }
+    return h;
+}
+
+uint64_t vecstore_text_hash(const char *text, size_t len)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)text[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static void header_make(const struct vecstore *vs, int kind, uint64_t count, uint64_t checksum,
+                        uint64_t source, unsigned char *h)
+{
+    memset(h, 0, VECSTORE_HEADER);
+    memcpy(h, kind_magic[kind], strlen(kind_magic[kind]));
+    put_u32(h + 8, 1);
+    put_u32(h + 12, (uint32_t)vs->dim);
+    put_u64(h + 16, count);
+    put_u64(h + 24, checksum);
+    memcpy(h + 32, vs->model, strlen(vs->model));
+    put_u64(h + 96, source);
+}
+
+static int write_all(int fd, const void *p, size_t n, off_t off)
+{
+    const unsigned char *b = p;
+    while (n) {
+        ssize_t w = pwrite(fd, b, n, off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return ERR_IO;
+        b += w;
+        n -= (size_t)w;
+        off += w;
+    }
+    return 0;
+}
+
+static int read_header(struct vecstore *vs, int kind, char *err, size_t errlen)
+{
+    struct vfile *f = &vs->f[kind];
+    unsigned char h[VECSTORE_HEADER];
+    ssize_t got = pread(f->fd, h, sizeof h, 0);
+    if (got != (ssize_t)sizeof h) {
+        snprintf(err, errlen, "%s: short header", f->path);
+        return ERR_CORRUPT;
+    }
+    char magic[9] = {0};
+    memcpy(magic, kind_magic[kind], strlen(kind_magic[kind]));
+    if (memcmp(h, magic, 8) != 0 || get_u32(h + 8) != 1) {
+        snprintf(err, errlen, "%s: not a paperboy vector file (or another version)", f->path);
+        return ERR_CORRUPT;
+    }
+    char model[65];
+    memcpy(model, h + 32, 64);
+    model[64] = '\0';
+    if (strcmp(model, vs->model) != 0 || get_u32(h + 12) != vs->dim) {
+        snprintf(err, errlen,
+                 "%s: holds model %s dim %u, expected %s dim %zu (model changed: "
+                 "remove it to re-embed)",
+                 f->path, model, get_u32(h + 12), vs->model, vs->dim);
+        return ERR_CORRUPT;
+    }
+    f->count = get_u64(h + 16);
+    f->checksum = get_u64(h + 24);
+    f->source = get_u64(h + 96);
+    struct stat sb;
+    if (fstat(f->fd, &sb) != 0)
+        return ERR_IO;
+    uint64_t need = VECSTORE_HEADER + f->count * vs->rec[kind];
+    if ((uint64_t)sb.st_size < need) {
+        snprintf(err, errlen, "%s: %llu records in the header but the file is %lld bytes", f->path,
+                 (unsigned long long)f->count, (long long)sb.st_size);
+        return ERR_TRUNCATED;
+    }
+    /* A crash between append and commit leaves records past count. */
+    if ((uint64_t)sb.st_size > need && vs->writable && ftruncate(f->fd, (off_t)need) != 0)
+        return ERR_IO;
+    return 0;
+}
+
+static int map_file(struct vecstore *vs, int kind)
+{
+    struct vfile *f = &vs->f[kind];
+    f->map_len = VECSTORE_HEADER + (size_t)f->count * vs->rec[kind];
+    if (f->count == 0)
+        return 0;
+    void *m = mmap(NULL, f->map_len, PROT_READ, MAP_SHARED, f->fd, 0);
+    if (m == MAP_FAILED)
+        return ERR_IO;
+    f->map = m;
+    return 0;
+}
+
+static void unmap_file(struct vfile *f)
+{
+    if (f->map)
+        munmap((void *)f->map, f->map_len);
+    f->map = NULL;
+}
+
+/* ---------------------------------------------------------------------
+ * Quantization
+ * ------------------------------------------------------------------- */
+
+static void quantize(const float *v, size_t dim, unsigned char *i8rec, uint64_t *bits)
+{
+    float m = 0.f;
+    for (size_t j = 0; j < dim; j++)
+        m = fabsf(v[j]) > m ? fabsf(v[j]) : m;
+    float scale = m > 0 ? m / 127.f : 1.f;
+    memcpy(i8rec, &scale, 4);
+    int8_t *q = (int8_t *)(i8rec + 4);
+    for (size_t j = 0; j < dim; j++) {
+        long r = lrintf(v[j] / scale);
+        q[j] = (int8_t)(r > 127 ? 127 : r < -127 ? -127 : r);
+    }
+    memset(bits, 0, dim / 8);
+    for (size_t j = 0; j < dim; j++)
+        if (v[j] > 0)
+            bits[j / 64] |= 1ull << (j % 64);
+}
+
+static const float *f32_vec(const struct vecstore *vs, size_t i)
+{
+    return (const float *)(vs->f[K_F32].map + VECSTORE_HEADER + i * vs->rec[K_F32] + 16);
+}
+
+static int64_t f32_rowid(const struct vecstore *vs, size_t i)
+{
+    int64_t r;
+    memcpy(&r, vs->f[K_F32].map + VECSTORE_HEADER + i * vs->rec[K_F32], 8);
+    return r;
+}
+
+/* Rewrites a quantized file from the committed .f32 records (temp + rename). */
+static int rebuild(struct vecstore *vs, int kind)
+{
+    struct vfile *f = &vs->f[kind];
+    char tmp[4300];
+    snprintf(tmp, sizeof tmp, "%s.tmp", f->path);
+    int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return ERR_IO;
+    unsigned char h[VECSTORE_HEADER];
+    header_make(vs, kind, vs->n, 0, vs->f[K_F32].checksum, h);
+    int rc = write_all(fd, h, sizeof h, 0);
+    size_t rs = vs->rec[kind];
+    unsigned char *buf = xmalloc(rs * 1024), *i8 = xmalloc(vs->rec[K_I8]);
+    uint64_t *bits = xmalloc(vs->rec[K_B1]);
+    for (uint64_t i = 0; i < vs->n && rc == 0; i += 1024) {
+        size_t k = vs->n - i < 1024 ? (size_t)(vs->n - i) : 1024;
+        for (size_t j = 0; j < k; j++) {
+            quantize(f32_vec(vs, i + j), vs->dim, i8, bits);
+            memcpy(buf + j * rs, kind == K_I8 ? (void *)i8 : (void *)bits, rs);
+        }
+        rc = write_all(fd, buf, k * rs, (off_t)(VECSTORE_HEADER + i * rs));
+    }
+    free(buf);
+    free(i8);
+    free(bits);
+    if (rc == 0 && fsync(fd) != 0)
+        rc = ERR_IO;
+    if (rc == 0 && rename(tmp, f->path) != 0)
+        rc = ERR_IO;
+    if (rc) {
+        close(fd);
+        unlink(tmp);
+        return rc;
+    }
+    unmap_file(f);
+    if (f->fd >= 0)
+        close(f->fd);
+    f->fd = fd;
+    f->count = vs->n;
+    f->source = vs->f[K_F32].checksum;
+    return map_file(vs, kind);
+}
+
+/* ---------------------------------------------------------------------
+ * Open / close
+ * ------------------------------------------------------------------- */
+
+static int mkdirs(const char *dir)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s", dir);
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST)
+            return ERR_IO;
+        *s = '/';
+    }
+    if (mkdir(p, 0755) != 0 && errno != EEXIST)
+        return ERR_IO;
+    return 0;
+}
+
+static size_t slot_of(const struct vecstore *vs, int64_t rowid)
+{
+    uint64_t h = (uint64_t)rowid * 0x9E3779B97F4A7C15ull;
+    size_t mask = vs->n_slots - 1;
+    size_t i = (size_t)(h >> 20) & mask;
+    while (vs->slot_idx[i] != UINT32_MAX && vs->slot_row[i] != rowid)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static void index_records(struct vecstore *vs)
+{
+    vs->n_slots = 16;
+    while (vs->n_slots < 2 * vs->n)
+        vs->n_slots *= 2;
+    vs->slot_row = xmalloc(vs->n_slots * sizeof *vs->slot_row);
+    vs->slot_idx = xmalloc(vs->n_slots * sizeof *vs->slot_idx);
+    memset(vs->slot_idx, 0xff, vs->n_slots * sizeof *vs->slot_idx);
+    vs->dead = xcalloc(vs->n ? vs->n : 1, 1);
+    vs->live = 0;
+    for (uint64_t i = 0; i < vs->n; i++) {
+        int64_t r = f32_rowid(vs, i);
+        size_t s = slot_of(vs, r);
+        if (vs->slot_idx[s] != UINT32_MAX)
+            vs->dead[vs->slot_idx[s]] = 1;
+        else
+            vs->live++;
+        vs->slot_row[s] = r;
+        vs->slot_idx[s] = (uint32_t)i;
+    }
+}
+
+/* Rewrites the .f32 with only the live records (temp file + rename), when
+ * superseded ones make up a quarter or more of it. The quantized copies no
+ * longer match its checksum and are rebuilt by the next open. */
+static int compact(struct vecstore *vs)
+{
+    struct vfile *f = &vs->f[K_F32];
+    char tmp[4300];
+    snprintf(tmp, sizeof tmp, "%s.tmp", f->path);
+    int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return ERR_IO;
+    size_t rs = vs->rec[K_F32];
+    uint64_t h = CHECKSUM_SEED, n = 0;
+    int rc = 0;
+    for (uint64_t i = 0; i < vs->n && rc == 0; i++) {
+        if (vs->dead[i])
+            continue;
+        const unsigned char *r = f->map + VECSTORE_HEADER + i * rs;
+        rc = write_all(fd, r, rs, (off_t)(VECSTORE_HEADER + n * rs));
+        h = mixhash(h, r, rs);
+        n++;
+    }
+    unsigned char hd[VECSTORE_HEADER];
+    header_make(vs, K_F32, n, h, 0, hd);
+    if (rc == 0)
+        rc = write_all(fd, hd, sizeof hd, 0);
+    if (rc == 0 && fsync(fd) != 0)
+        rc = ERR_IO;
+    close(fd);
+    if (rc == 0 && rename(tmp, f->path) != 0)
+        rc = ERR_IO;
+    if (rc)
+        unlink(tmp);
+    return rc;
+}
+
+int vecstore_open(const char *dir, const char *model, size_t dim, int writable, int verify,
+                  struct vecstore **out, char *err, size_t errlen)
+{
+    if (dim == 0 || dim % 64 || dim > VECSTORE_MAX_DIM || strlen(model) >= 64) {
+        snprintf(err, errlen, "bad vector store parameters");
+        return ERR_INVALID;
+    }
+    if (writable && mkdirs(dir) != 0) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+        return ERR_IO;
+    }
+    struct vecstore *vs = xcalloc(1, sizeof *vs);
+    vs->dim = dim;
+    snprintf(vs->model, sizeof vs->model, "%s", model);
+    vs->writable = writable;
+    vs->rec[K_F32] = 16 + 4 * dim;
+    vs->rec[K_I8] = 4 + dim;
+    vs->rec[K_B1] = dim / 8;
+    int rc = 0;
+    for (int k = 0; k < NKIND; k++)
+        vs->f[k].fd = -1;
+    for (int k = 0; k < NKIND && rc == 0; k++) {
+        struct vfile *f = &vs->f[k];
+        snprintf(f->path, sizeof f->path, "%s/%s.%s", dir, model, kind_ext[k]);
+        f->fd = open(f->path, (writable ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0644);
+        /* One writer at a time: the lock lives as long as the .f32 fd. */
+        if (k == K_F32 && f->fd >= 0 && writable && flock(f->fd, LOCK_EX | LOCK_NB) != 0) {
+            snprintf(err, errlen, "%s is being written by another process", f->path);
+            rc = ERR_BUSY;
+            break;
+        }
+        if (f->fd < 0) {
+            if (k == K_F32) {
+                snprintf(err, errlen, "no vectors for %s in %s (run `paperboy embed`)", model, dir);
+                rc = errno == ENOENT ? ERR_NOT_FOUND : ERR_IO;
+            }
+            continue; /* a missing quantized copy only disables its mode */
+        }
+        struct stat sb;
+        if (fstat(f->fd, &sb) == 0 && sb.st_size == 0 && writable) {
+            unsigned char h[VECSTORE_HEADER];
+            header_make(vs, k, 0, k == K_F32 ? CHECKSUM_SEED : 0, k == K_F32 ? 0 : CHECKSUM_SEED,
+                        h);
+            rc = write_all(f->fd, h, sizeof h, 0);
+            if (rc)
+                break;
+        }
+        int hr = read_header(vs, k, err, errlen);
+        if (hr && k == K_F32)
+            rc = hr;
+        if (hr && k != K_F32) {
+            close(f->fd);
+            f->fd = -1;
+        }
+    }
+    if (rc == 0)
+        rc = map_file(vs, K_F32);
+    if (rc == 0) {
+        vs->n = vs->committed = vs->f[K_F32].count;
+        vs->run_checksum = vs->f[K_F32].checksum;
+        if (verify) {
+            uint64_t h = CHECKSUM_SEED;
+            if (vs->n)
+                h = mixhash(h, vs->f[K_F32].map + VECSTORE_HEADER, vs->n * vs->rec[K_F32]);
+            if (h != vs->f[K_F32].checksum) {
+                snprintf(err, errlen, "%s: checksum mismatch (file damaged)", vs->f[K_F32].path);
+                rc = ERR_CORRUPT;
+            }
+        }
+    }
+    for (int k = K_I8; k < NKIND && rc == 0; k++) {
+        struct vfile *f = &vs->f[k];
+        int match = f->fd >= 0 && f->count == vs->n && f->source == vs->f[K_F32].checksum;
+        if (!match && writable) {
+            rc = rebuild(vs, k);
+            match = rc == 0;
+            if (rc)
+                snprintf(err, errlen, "%s: cannot rebuild: %s", f->path, strerror(errno));
+        } else if (match) {
+            rc = map_file(vs, k);
+        }
+        f->usable = match;
+    }
+    if (rc == 0) {
+        index_records(vs);
+        uint64_t dead = vs->n - vs->live;
+        if (writable && dead > 0 && dead * 4 >= vs->n) {
+            rc = compact(vs);
+            vs->writable = 0; /* nothing pending to commit */
+            vecstore_close(vs);
+            if (rc) {
+                snprintf(err, errlen, "%s/%s.f32: cannot compact: %s", dir, model, strerror(errno));
+                return rc;
+            }
+            return vecstore_open(dir, model, dim, writable, verify, out, err, errlen);
+        }
+        if (writable) {
+            for (int k = 0; k < NKIND && rc == 0; k++) {
+                vs->f[k].app = fdopen(dup(vs->f[k].fd), "r+b");
+                if (!vs->f[k].app ||
+                    fseeko(vs->f[k].app, (off_t)(VECSTORE_HEADER + vs->n * vs->rec[k]), SEEK_SET) !=
+                        0)
+                    rc = ERR_IO;
+            }
+        }
+    }
+    if (rc) {
+        vs->writable = 0; /* nothing to commit */
+        vecstore_close(vs);
+        return rc;
+    }
+    *out = vs;
+    return 0;
+}
+
+void vecstore_close(struct vecstore *vs)
+{
+    if (!vs)
+        return;
+    if (vs->writable)
+        vecstore_sync(vs);
+    for (int k = 0; k < NKIND; k++) {
+        if (vs->f[k].app)
+            fclose(vs->f[k].app);
+        unmap_file(&vs->f[k]);
+        if (vs->f[k].fd >= 0)
+            close(vs->f[k].fd);
+    }
+    free(vs->dead);
+    free(vs->slot_row);
+    free(vs->slot_idx);
+    free(vs);
+}
+
+size_t vecstore_count(const struct vecstore *vs)
+{
+    return vs->live;
+}
+
+size_t vecstore_dim(const struct vecstore *vs)
+{
+    return vs->dim;
+}
+
+int vecstore_get(const struct vecstore *vs, int64_t rowid, uint64_t *text_hash, const float **v)
+{
+    if (vs->n == 0)
+        return ERR_NOT_FOUND;
+    size_t s = slot_of(vs, rowid);
+    if (vs->slot_idx[s] == UINT32_MAX)
+        return ERR_NOT_FOUND;
+    size_t i = vs->slot_idx[s];
+    memcpy(text_hash, vs->f[K_F32].map + VECSTORE_HEADER + i * vs->rec[K_F32] + 8, 8);
+    *v = f32_vec(vs, i);
+    return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Writing
+ * ------------------------------------------------------------------- */
+
+int vecstore_add(struct vecstore *vs, int64_t rowid, uint64_t text_hash, const float *v)
+{
+    if (!vs->writable)
+        return ERR_INVALID;
+    size_t rs = vs->rec[K_F32];
+    unsigned char *rec = xmalloc(rs + vs->rec[K_I8] + vs->rec[K_B1] + 8);
+    unsigned char *i8 = rec + rs;
+    uint64_t *bits = xmalloc(vs->rec[K_B1]);
+    memcpy(rec, &rowid, 8);
+    memcpy(rec + 8, &text_hash, 8);
+    memcpy(rec + 16, v, vs->dim * sizeof(float));
+    quantize(v, vs->dim, i8, bits);
+    int rc = 0;
+    if (fwrite(rec, 1, rs, vs->f[K_F32].app) != rs ||
+        fwrite(i8, 1, vs->rec[K_I8], vs->f[K_I8].app) != vs->rec[K_I8] ||
+        fwrite(bits, 1, vs->rec[K_B1], vs->f[K_B1].app) != vs->rec[K_B1])
+        rc = ERR_IO;
+    if (rc == 0) {
+        vs->run_checksum = mixhash(vs->run_checksum, rec, rs);
+        vs->pending++;
+    }
+    free(rec);
+    free(bits);
+    return rc;
+}
+
+int vecstore_sync(struct vecstore *vs)
+{
+    if (!vs->writable || vs->pending == 0)
+        return vs->writable ? 0 : ERR_INVALID;
+    uint64_t count = vs->committed + vs->pending;
+    for (int k = 0; k < NKIND; k++)
+        if (fflush(vs->f[k].app) != 0 || fsync(fileno(vs->f[k].app)) != 0)
+            return ERR_IO;
+    /* .f32 first: a crash before the quantized headers only makes them
+     * stale, and they are rebuilt on the next open. */
+    for (int k = 0; k < NKIND; k++) {
+        unsigned char h[VECSTORE_HEADER];
+        header_make(vs, k, count, k == K_F32 ? vs->run_checksum : 0,
+                    k == K_F32 ? 0 : vs->run_checksum, h);
+        if (write_all(vs->f[k].fd, h, sizeof h, 0) != 0 || fsync(vs->f[k].fd) != 0)
+            return ERR_IO;
+    }
+    vs->committed = count;
+    vs->pending = 0;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Search
+ * ------------------------------------------------------------------- */
+
+struct topk {
+    size_t k, n;
+    float *score;
+    uint32_t *idx;
+};
+
+static void topk_init(struct topk *t, size_t k)
+{
+    t->k = k;
+    t->n = 0;
+    t->score = xmalloc(k * sizeof *t->score);
+    t->idx = xmalloc(k * sizeof *t->idx);
+}
+
+static void topk_cleanup(struct topk *t)
+{
+    free(t->score);
+    free(t->idx);
+}
+
+static void sift_down(struct topk *t, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < t->n && t->score[l] < t->score[m])
+            m = l;
+        if (l + 1 < t->n && t->score[l + 1] < t->score[m])
+            m = l + 1;
+        if (m == i)
+            return;
+        float s = t->score[i];
+        uint32_t x = t->idx[i];
+        t->score[i] = t->score[m];
+        t->idx[i] = t->idx[m];
+        t->score[m] = s;
+        t->idx[m] = x;
+        i = m;
+    }
+}
+
+static inline void topk_push(struct topk *t, float s, uint32_t idx)
+{
+    if (t->n < t->k) {
+        size_t i = t->n++;
+        t->score[i] = s;
+        t->idx[i] = idx;
+        while (i > 0 && t->score[(i - 1) / 2] > t->score[i]) {
+            size_t p = (i - 1) / 2;
+            float ts = t->score[p];
+            uint32_t ti = t->idx[p];
+            t->score[p] = t->score[i];
+            t->idx[p] = t->idx[i];
+            t->score[i] = ts;
+            t->idx[i] = ti;
+            i = p;
+        }
+    } else if (s > t->score[0]) {
+        t->score[0] = s;
+        t->idx[0] = idx;
+        sift_down(t, 0);
+    }
+}
+
+struct scan {
+    const struct vecstore *vs;
+    enum vecsearch_mode mode;
+    size_t lo, hi;
+    const float *q;
+    const int8_t *q8;
+    const uint64_t *qb;
+    struct topk top; /* exact / int8 */
+    uint16_t *dist;  /* bit: distances for [lo, hi) */
+};
+
+static void *scan_run(void *arg)
+{
+    struct scan *s = arg;
+    const struct vecstore *vs = s->vs;
+    size_t dim = vs->dim;
+    for (size_t i = s->lo; i < s->hi; i++) {
+        /* The excluded rowid is dropped at rescoring (one extra candidate
+         * was asked for): testing it here would read the .f32 records. */
+        int skip = vs->dead[i];
+        if (s->mode == VECSEARCH_BIT) {
+            const uint64_t *b =
+                (const uint64_t *)(vs->f[K_B1].map + VECSTORE_HEADER + i * vs->rec[K_B1]);
+            s->dist[i - s->lo] = skip ? UINT16_MAX : (uint16_t)kern_hamming(s->qb, b, dim / 64);
+            continue;
+        }
+        if (skip)
+            continue;
+        float sc;
+        if (s->mode == VECSEARCH_INT8) {
+            const unsigned char *r = vs->f[K_I8].map + VECSTORE_HEADER + i * vs->rec[K_I8];
+            float scale;
+            memcpy(&scale, r, 4);
+            sc = scale * (float)kern_dot_i8(s->q8, (const int8_t *)(r + 4), dim);
+        } else {
+            sc = kern_dot(s->q, f32_vec(vs, i), dim);
+        }
+        topk_push(&s->top, sc, (uint32_t)i);
+    }
+    return NULL;
+}
+
+static int cmp_hit(const void *a, const void *b)
+{
+    const struct vechit *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return x->rowid < y->rowid ? -1 : x->rowid > y->rowid;
+}
+
+int vecstore_search(const struct vecstore *vs, const float *q, size_t k, int64_t exclude_rowid,
+                    const struct vecsearch_opts *opts, struct vechit *hits, size_t *n)
+{
+    if (k == 0 || k > 10000)
+        return ERR_INVALID;
+    struct vecsearch_opts o = {VECSEARCH_EXACT, 0, 0};
+    if (opts)
+        o = *opts;
+    if ((o.mode == VECSEARCH_INT8 && !vs->f[K_I8].usable) ||
+        (o.mode == VECSEARCH_BIT && (!vs->f[K_B1].usable || !vs->f[K_I8].usable)))
+        o.mode = VECSEARCH_EXACT; /* stale copy: exact is always right */
+    size_t total = (size_t)vs->n;
+    if (total == 0) {
+        *n = 0;
+        return 0;
+    }
+    size_t cand = o.candidates;
+    if (cand == 0)
+        cand = o.mode == VECSEARCH_INT8 ? (k * 10 > 100 ? k * 10 : 100)
+                                        : (k * 200 > total / 50 ? k * 200 : total / 50);
+    if (o.mode == VECSEARCH_EXACT)
+        cand = k;
+    if (cand < k + (exclude_rowid >= 0))
+        cand = k + (exclude_rowid >= 0);
+    int nt = o.threads > 0 ? o.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (nt < 1)
+        nt = 1;
+    if (nt > 16)
+        nt = 16;
+    if (total < 65536)
+        nt = 1;
+
+    int8_t *q8 = NULL;
+    uint64_t *qb = NULL;
+    if (o.mode != VECSEARCH_EXACT) {
+        unsigned char *qi8 = xmalloc(vs->rec[K_I8]);
+        qb = xmalloc(vs->rec[K_B1]);
+        quantize(q, vs->dim, qi8, qb);
+        q8 = xmalloc(vs->dim);
+        memcpy(q8, qi8 + 4, vs->dim);
+        free(qi8);
+    }
+    struct scan *sc = xcalloc((size_t)nt, sizeof *sc);
+    pthread_t *tid = xmalloc((size_t)nt * sizeof *tid);
+    for (int t = 0; t < nt; t++) {
+        sc[t].vs = vs;
+        sc[t].mode = o.mode;
+        sc[t].lo = total * (size_t)t / (size_t)nt;
+        sc[t].hi = total * (size_t)(t + 1) / (size_t)nt;
+        sc[t].q = q;
+        sc[t].q8 = q8;
+        sc[t].qb = qb;
+        if (o.mode == VECSEARCH_BIT)
+            sc[t].dist = xmalloc((sc[t].hi - sc[t].lo + 1) * sizeof *sc[t].dist);
+        else
+            topk_init(&sc[t].top, cand);
+    }
+    int started = 1;
+    for (int t = 1; t < nt; t++) {
+        if (pthread_create(&tid[t], NULL, scan_run, &sc[t]) != 0)
+            break;
+        started++;
+    }
+    scan_run(&sc[0]);
+    for (int t = started; t < nt; t++) /* could not start: run here */
+        scan_run(&sc[t]);
+    for (int t = 1; t < started; t++)
+        pthread_join(tid[t], NULL);
+
+    /* Gather candidate indexes. */
+    uint32_t *ci = xmalloc((cand * (size_t)(nt + 1) + 1) * sizeof *ci);
+    size_t nc = 0;
+    if (o.mode == VECSEARCH_BIT) {
+        size_t *hist = xcalloc(vs->dim + 2, sizeof *hist);
+        for (int t = 0; t < nt; t++)
+            for (size_t i = 0; i < sc[t].hi - sc[t].lo; i++)
+                if (sc[t].dist[i] != UINT16_MAX)
+                    hist[sc[t].dist[i]]++;
+        size_t thr = 0, acc = 0;
+        while (thr <= vs->dim && acc + hist[thr] < cand)
+            acc += hist[thr++];
+        /* every distance < thr, and distance == thr until cand */
+        for (int t = 0; t < nt; t++)
+            for (size_t i = 0; i < sc[t].hi - sc[t].lo; i++) {
+                uint16_t d = sc[t].dist[i];
+                if (d < thr || (d == thr && nc < cand))
+                    ci[nc++] = (uint32_t)(sc[t].lo + i);
+            }
+        free(hist);
+        /* Middle stage: the int8 copy narrows the bit candidates to the
+         * int8 mode's count before the float reads. */
+        size_t c2 = k * 10 > 100 ? k * 10 : 100;
+        if (c2 < nc) {
+            struct topk mid;
+            topk_init(&mid, c2);
+            for (size_t i = 0; i < nc; i++) {
+                const unsigned char *r = vs->f[K_I8].map + VECSTORE_HEADER + ci[i] * vs->rec[K_I8];
+                float scale;
+                memcpy(&scale, r, 4);
+                topk_push(&mid, scale * (float)kern_dot_i8(q8, (const int8_t *)(r + 4), vs->dim),
+                          ci[i]);
+            }
+            memcpy(ci, mid.idx, mid.n * sizeof *ci);
+            nc = mid.n;
+            topk_cleanup(&mid);
+        }
+    } else {
+        for (int t = 0; t < nt; t++)
+            for (size_t i = 0; i < sc[t].top.n; i++)
+                ci[nc++] = sc[t].top.idx[i];
+    }
+    /* Rescore with floats, keep k. */
+    struct topk best;
+    topk_init(&best, k);
+    for (size_t i = 0; i < nc; i++) {
+        if (exclude_rowid >= 0 && f32_rowid(vs, ci[i]) == exclude_rowid)
+            continue;
+        topk_push(&best, kern_dot(q, f32_vec(vs, ci[i]), vs->dim), ci[i]);
+    }
+    for (size_t i = 0; i < best.n; i++) {
+        hits[i].rowid = f32_rowid(vs, best.idx[i]);
+        hits[i].score = best.score[i];
+    }
+    qsort(hits, best.n, sizeof *hits, cmp_hit);
+    *n = best.n;
+    topk_cleanup(&best);
+    for (int t = 0; t < nt; t++) {
+        free(sc[t].dist);
+        if (o.mode != VECSEARCH_BIT)
+            topk_cleanup(&sc[t].top);
+    }
+    free(ci);
+    free(sc);
+    free(tid);
+    free(q8);
+    free(qb);
+    return 0;
+}
