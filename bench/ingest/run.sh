@@ -13,7 +13,7 @@ mkdir -p build/bench
 CORPUS=build/bench/kaggle-$N.jsonl
 [ -f "$CORPUS" ] || python3 bench/gen/gen_corpus.py --n "$N" --seed 42 --out "$CORPUS"
 make -s all
-BYTES=$(stat -c %s "$CORPUS")
+BYTES=$(stat -L -c %s "$CORPUS")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -23,18 +23,18 @@ static int cmd_version(int argc, char **argv)
 }
 
 static const struct command commands[] = {
+    {"serve", cmd_serve, "serve the web app, JSON API and feeds"},
     {"ingest", cmd_ingest, "read paper files (Kaggle JSONL, arXiv OAI-PMH/Atom, HF daily papers)"},
+    {"harvest", cmd_harvest, "harvest arXiv metadata over OAI-PMH into the store"},
+    {"search", cmd_search, "search papers: paperboy search [--json] QUERY..."},
     {"show", cmd_show, "print one paper"},
     {"list", cmd_list, "list the papers of a day, week or month"},
     {"stats", cmd_stats, "papers by category and by month"},
-    {"harvest", cmd_harvest, "harvest arXiv metadata over OAI-PMH into the store"},
     {"reindex", cmd_reindex, "rebuild (or --sync) the search index from the database"},
     {"embed", cmd_embed, "compute paper vectors for semantic search (needs `make model`)"},
     {"similar", cmd_similar, "papers nearest to a paper by meaning"},
-    {"version", cmd_version, "print the version"},
-    {"serve", cmd_serve, "serve the web app, JSON API and feeds"},
-    {"search", cmd_search, "search papers: paperboy search [--json] QUERY..."},
     {"eval", cmd_eval, "retrieval quality on a BEIR dataset (nDCG@10, recall@100, MRR@10)"},
+    {"version", cmd_version, "print the version"},
 };
 
 static void usage(FILE *f)

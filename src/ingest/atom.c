@@ -45,6 +45,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/text_fold.h"
 
 #define ATOM_FIELD_MAX (1u << 20)
 #define ATOM_ENTRY_MAX (8u << 20)

@@ -35,6 +35,7 @@
 #include "ingest/normalize.h"
 #include "util/buf.h"
 #include "util/mem.h"
+#include "util/text_fold.h"
 
 /* ------------------------------------------------------------------ */
 /* TeX to UTF-8                                                        */

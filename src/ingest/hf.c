@@ -37,6 +37,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/text_fold.h"
 
 /* Real items are 5-50 KiB (author objects carry avatars and user records). */
 #define HF_MAX_ITEM (4u << 20)

@@ -9,6 +9,7 @@
 #include "ingest/normalize.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/text_fold.h"
 #include "util/utf8.h"
 
 

@@ -34,6 +34,7 @@
 #include "ingest/reader.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/text_fold.h"
 
 /* The longest line accepted: real records are a few KiB; 8 MiB leaves room
  * for monster author lists while keeping memory bounded. */

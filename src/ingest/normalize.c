@@ -129,34 +129,6 @@ int arxiv_id_parse(const char *p, size_t len, char **id, int *version)
     return 0;
 }
 
-/* The bytes text_fold() treats as whitespace. */
-static const unsigned char fold_space[256] = {
-    ['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1,
-};
-
-char *text_fold(const char *p, size_t len)
-{
-    /* Branch-free: every byte is written (whitespace as ' '), and the
-     * output position advances unless this byte and the one before are
-     * both whitespace. prev starts at 1 so leading whitespace never
-     * advances; a trailing space is dropped at the end. English text has a
-     * space every few bytes, so a branch per space would mispredict. */
-    char *out = xmalloc(len + 1);
-    size_t o = 0;
-    unsigned prev = 1;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)p[i];
-        unsigned sp = fold_space[c];
-        out[o] = sp ? ' ' : (char)c;
-        o += 1 - (sp & prev);
-        prev = sp;
-    }
-    if (prev && o > 0)
-        o--;
-    out[o] = '\0';
-    return out;
-}
-
 char *date_normalize(const char *p, size_t len)
 {
     int64_t t;

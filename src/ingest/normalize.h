@@ -1,6 +1,6 @@
 /*
  * normalize.h - the small normalisations every reader shares: arXiv ids,
- * display text, dates.
+ * display text (util/text_fold.h), dates.
  *
  * arXiv ids: new style "YYMM.NNNN" / "YYMM.NNNNN", old style
  * "archive[.SUBJ]/YYMMNNN". Accepted wrappers: "arXiv:", "oai:arXiv.org:",
@@ -19,10 +19,8 @@
  * absent) to *version (may be NULL). ERR_PARSE when it is not an arXiv id. */
 int arxiv_id_parse(const char *p, size_t len, char **id /* OUT */, int *version /* OUT */);
 
-/* Returns a malloc'ed copy of (p, len) with every run of whitespace
- * (including arXiv's hard line breaks) folded to one space and the ends
- * trimmed: the display form of titles and abstracts. */
-char *text_fold(const char *p, size_t len);
+/* The display form of titles and abstracts, text_fold(), moved to
+ * util/text_fold.h (the store rebuilds display columns with it). */
 
 /* Parses any date the sources use (see util/timeutil.h) and returns a
  * malloc'ed ISO 8601 form: "YYYY-MM-DD" when the text had only a day, else

@@ -46,6 +46,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/text_fold.h"
 
 #define OAI_FIELD_MAX (1u << 20)   /* bytes of one text field */
 #define OAI_RECORD_MAX (8u << 20)  /* bytes of text in one record */

@@ -11,16 +11,40 @@
  *
  * The progress line (records, records/s) is redrawn at most every 0.25 s
  * with a carriage return, only when a progress FILE was given.
+ *
+ * Two threads per file (ingest_pipeline_file): a reader thread runs the
+ * format reader (parsing, normalisation, author splitting) and moves each
+ * record, or each error report, into a bounded queue (queue.h,
+ * PIPELINE_QUEUE items); the calling thread takes them in order and does
+ * exactly what the sink would have done: print, count, upsert, commit.
+ * Every message, count and transaction is therefore the same as with one
+ * thread, and the store handle is only ever used by the calling thread.
+ * The first store error stops the consumer, which stops the queue: the
+ * reader's next push fails (a reader blocked on a full queue is woken),
+ * the reader returns, and whatever was queued after the failing record is
+ * dropped unreported, as a single-threaded reader would never have read
+ * it. A failure of the input itself (truncated gzip) travels through the
+ * queue as the reader's result after its last item. Memory is bounded by
+ * the queue: PIPELINE_QUEUE records alive at most, besides the reader's.
+ * The sink returned by ingest_pipeline_sink() (used by the harvester on
+ * pages already in memory) stays synchronous.
  */
 #include "ingest/pipeline.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ingest/input.h"
+#include "ingest/queue.h"
 #include "util/err.h"
 #include "util/mem.h"
 #include "util/timeutil.h"
+
+/* Records (or error reports) in flight between the reader thread and the
+ * storing thread: deep enough to ride out a slow commit, small enough that
+ * memory stays flat (a few MiB of typical records). */
+#define PIPELINE_QUEUE 512
 
 struct ingest_pipeline {
     struct store *store;  /* borrowed */
@@ -53,9 +77,10 @@ static void draw_progress(struct ingest_pipeline *p, int final)
     fflush(p->progress);
 }
 
-static int on_record(void *ctx, const struct ingest_record *rec)
+/* Stores one record: what the sink does with it, and what the storing
+ * thread does with a queued one. */
+static int store_record(struct ingest_pipeline *p, const struct ingest_record *rec)
 {
-    struct ingest_pipeline *p = ctx;
     int rc = 0;
     if (!p->in_tx) {
         rc = store_begin(p->store);
@@ -111,9 +136,14 @@ static int on_record(void *ctx, const struct ingest_record *rec)
     return 0;
 }
 
-static void on_error(void *ctx, long where, const char *reason)
+static int on_record(void *ctx, const struct ingest_record *rec)
 {
-    struct ingest_pipeline *p = ctx;
+    return store_record(ctx, rec);
+}
+
+/* Reports a reader's error (see on_error): shared like store_record(). */
+static void report_error(struct ingest_pipeline *p, long where, const char *reason)
+{
     const char *src = p->source ? p->source : "?";
     if (where > 0) {
         fprintf(stderr, "%s:%ld: %s\n", src, where, reason);
@@ -122,6 +152,94 @@ static void on_error(void *ctx, long where, const char *reason)
         /* A failure of the input as a whole (truncated, unreadable). */
         fprintf(stderr, "%s: %s\n", src, reason);
     }
+}
+
+static void on_error(void *ctx, long where, const char *reason)
+{
+    report_error(ctx, where, reason);
+}
+
+/* ---------------------------------------------------------------------------
+ * Two threads: the reader fills the queue, the caller stores
+ * ------------------------------------------------------------------------- */
+
+struct reader_job {
+    enum ingest_format format;
+    struct ingest_input *in;  /* borrowed */
+    struct ingest_queue *q;   /* borrowed */
+    struct ingest_sink sink;  /* pushes into q */
+};
+
+/* Reader-thread sink: moves the record out of the reader's structs (the
+ * reader only cleans them up after on_record, see reader.h). */
+static int queue_record(void *ctx, const struct ingest_record *rec)
+{
+    struct reader_job *j = ctx;
+    struct ingest_item it;
+    memset(&it, 0, sizeof it);
+    it.kind = INGEST_ITEM_RECORD;
+    it.where = rec->where;
+    it.paper = *rec->paper;
+    paper_init(rec->paper);
+    if (rec->daily) {
+        it.daily = *rec->daily;
+        daily_entry_init(rec->daily);
+        it.has_daily = 1;
+    }
+    return ingest_queue_push(j->q, &it);
+}
+
+static void queue_error(void *ctx, long where, const char *reason)
+{
+    struct reader_job *j = ctx;
+    struct ingest_item it;
+    memset(&it, 0, sizeof it);
+    it.kind = INGEST_ITEM_ERROR;
+    it.where = where;
+    it.reason = xstrdup(reason ? reason : "");
+    ingest_queue_push(j->q, &it); /* a stopped queue drops it, as wanted */
+}
+
+static void *reader_main(void *arg)
+{
+    struct reader_job *j = arg;
+    int rc = ingest_read(j->format, j->in, &j->sink);
+    ingest_queue_close(j->q, rc);
+    return NULL;
+}
+
+/* Reads in with a reader thread and stores on this one; returns what the
+ * single-threaded ingest_read() through the pipeline's sink would have:
+ * the first store error, else the reader's result. */
+static int read_threaded(struct ingest_pipeline *p, enum ingest_format f, struct ingest_input *in)
+{
+    struct ingest_queue *q = ingest_queue_new(PIPELINE_QUEUE);
+    struct reader_job job = {f, in, q, {queue_record, queue_error, NULL}};
+    job.sink.ctx = &job;
+    pthread_t tid;
+    if (pthread_create(&tid, NULL, reader_main, &job) != 0) {
+        ingest_queue_free(q);
+        return ingest_read(f, in, &p->sink); /* no thread: do it all here */
+    }
+    int rc = 0, reader_rc = 0;
+    struct ingest_item it;
+    memset(&it, 0, sizeof it);
+    while (ingest_queue_pop(q, &it, &reader_rc)) {
+        if (it.kind == INGEST_ITEM_ERROR) {
+            report_error(p, it.where, it.reason);
+        } else {
+            struct ingest_record rec = {&it.paper, it.has_daily ? &it.daily : NULL, it.where};
+            rc = store_record(p, &rec);
+        }
+        ingest_item_cleanup(&it);
+        if (rc != 0) {
+            ingest_queue_stop(q);
+            break;
+        }
+    }
+    pthread_join(tid, NULL);
+    ingest_queue_free(q);
+    return rc ? rc : reader_rc;
 }
 
 int ingest_pipeline_new(struct store *s, size_t batch, FILE *progress,
@@ -195,7 +313,7 @@ int ingest_pipeline_file(struct ingest_pipeline *p, const char *path)
         return prc ? prc : ERR_UNSUPPORTED;
     }
     p->format = f;
-    rc = ingest_read(f, in, &p->sink);
+    rc = read_threaded(p, f, in);
     int frc = ingest_pipeline_flush(p);
     if (rc == 0)
         rc = frc;

@@ -7,6 +7,12 @@
  * database consistent; running again finishes the job without duplicates
  * (upserts are idempotent). It counts added/updated/unchanged/failed and
  * reports malformed records as "FILE:LINE: reason" on stderr.
+ *
+ * ingest_pipeline_file() parses on a second thread of its own while the
+ * calling thread stores (a bounded queue between them, so memory stays
+ * flat); messages, counts, batches and results are exactly those of one
+ * thread. Everything else, the sink included, runs on the caller's
+ * thread. The store handle is only used by the calling thread.
  */
 #ifndef PAPERBOY_INGEST_PIPELINE_H
 #define PAPERBOY_INGEST_PIPELINE_H

@@ -4,7 +4,11 @@
  * A reader (kaggle.c, hf.c, oai.c, atom.c) streams one input and, for each
  * record, fills a struct paper (and for Hugging Face items a struct
  * daily_entry) and hands it to sink->on_record. The record is owned by the
- * reader and valid only during the call. A malformed record is reported
+ * reader and valid only during the call; the sink may move the contents
+ * out of rec->paper and rec->daily (leaving them zeroed, as paper_init()
+ * and daily_entry_init() do), since a reader does nothing with a record
+ * after on_record but clean it up (the pipeline's reader thread does this
+ * to hand records over without copying). A malformed record is reported
  * through sink->on_error with where it was (line for line-based formats,
  * record number otherwise) and skipped; the reader goes on with the next.
  * Memory stays flat: readers hold one record at a time.

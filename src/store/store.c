@@ -6,7 +6,8 @@
  * readers never block the writer), synchronous=NORMAL (in WAL a committed
  * transaction survives a process crash; a power loss may lose the last
  * transactions since the checkpoint, never consistency), foreign_keys=ON,
- * busy_timeout 5 s, a 64 MiB page cache, temp_store=MEMORY.
+ * busy_timeout 5 s, a 64 MiB page cache, temp_store=MEMORY, and on
+ * read-write handles wal_autocheckpoint = 10000 pages (see below).
  *
  * Transactions: store_begin() takes the write lock at once (BEGIN
  * IMMEDIATE) on a read-write handle so that a batch never fails half-way
@@ -30,6 +31,12 @@
 #include "util/mem.h"
 
 #define BUSY_TIMEOUT_MS 5000
+/* Checkpoint the WAL into the database once it holds this many pages
+ * (SQLite's default is 1000, 4 MiB): a bulk ingest rewrites the same
+ * index pages batch after batch, and a larger WAL folds those rewrites
+ * into one checkpoint write; measured -15% CPU on a 30k-record ingest.
+ * The WAL grows to about 40 MiB (plus one batch) before it is reused. */
+#define STORE_WAL_CHECKPOINT_PAGES "10000"
 
 /* ---------------------------------------------------------------------------
  * Statement texts
@@ -37,7 +44,9 @@
 
 /* In ST_PAPER_UPDATE, ?18 says whether the record is newer: then its
  * non-NULL fields replace the stored ones (a newer record never erases a
- * field to NULL); otherwise it only fills NULL columns. */
+ * field to NULL); otherwise it only fills NULL columns. The display
+ * columns title (?3) and abstract (?5) are merged by the caller, who
+ * binds their final stored form (NULL means text_fold of the raw text). */
 #define NEWER_OR_FILL(col, n)                                                                      \
     col " = CASE WHEN ?18 THEN COALESCE(?" #n ", " col ") ELSE COALESCE(" col ", ?" #n ") END"
 
@@ -63,9 +72,10 @@ static const char *const stmt_sql[ST_N] = {
         " list_upvotes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
         " ?15, ?16, ?17, COALESCE(" DAILY_FIRST("day", "?1") ", substr(?15, 1, 10)),"
         " COALESCE(" DAILY_FIRST("upvotes", "?1") ", 0))",
+    [ST_PAPER_DELETE] = "DELETE FROM papers WHERE id = ?1",
     [ST_PAPER_UPDATE] =
-        "UPDATE papers SET " NEWER_OR_FILL("title_raw", 2) ", " NEWER_OR_FILL("title", 3)
-        ", " NEWER_OR_FILL("abstract_raw", 4) ", " NEWER_OR_FILL("abstract", 5)
+        "UPDATE papers SET " NEWER_OR_FILL("title_raw", 2) ", title = ?3"
+        ", " NEWER_OR_FILL("abstract_raw", 4) ", abstract = ?5"
         ", " NEWER_OR_FILL("authors_raw", 6) ", " NEWER_OR_FILL("primary_category", 7)
         ", " NEWER_OR_FILL("categories", 8) ", " NEWER_OR_FILL("comments", 9)
         ", " NEWER_OR_FILL("journal_ref", 10) ", " NEWER_OR_FILL("doi", 11)
@@ -312,7 +322,8 @@ int store_open_err(const char *path, int readonly, struct store **out /* OUT */,
         rc = exec_sql(s, "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;"
                          " PRAGMA temp_store = MEMORY", "not a paperboy database");
         if (rc == 0 && !readonly)
-            rc = exec_sql(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL",
+            rc = exec_sql(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                             " PRAGMA wal_autocheckpoint = " STORE_WAL_CHECKPOINT_PAGES,
                           "setting up the journal");
     }
     if (rc == 0)

@@ -71,7 +71,11 @@ int store_rollback(struct store *s);
 /* Inserts or updates one paper by id following the upsert rule above.
  * Writes what happened to *change. ERR_INVALID when p->id is missing. A
  * failing upsert leaves nothing of the record behind (it runs in a
- * savepoint), and the caller's transaction stays usable. */
+ * savepoint; a paper not stored yet is inserted without one and a failure
+ * after its row went in is undone by deleting that row), and the caller's
+ * transaction stays usable (should even the undo fail, SQLite's own
+ * rollback or ours ends the whole transaction rather than keep part of a
+ * record: store_commit() then reports that none is open). */
 int store_paper_upsert(struct store *s, const struct paper *p, enum store_change *change /* OUT */);
 
 /* Inserts or updates the daily entry (paper_id, day, source; a NULL source

@@ -17,6 +17,12 @@
  * STORE_PAPER_TEXT_COLS, with the matching struct paper field offsets in
  * store_paper_text_off[]; every statement that binds or reads paper fields
  * uses that order (parameters ?2..?16, see store_paper.c).
+ *
+ * Display columns (schema v3): papers.title and papers.abstract hold the
+ * display form only where it differs from text_fold() of the raw column,
+ * NULL otherwise; store_paper_from_row() rebuilds it, so struct paper
+ * always carries both. SQL that matches display text reads
+ * COALESCE(title, title_raw) (folding changes only whitespace).
  */
 #ifndef PAPERBOY_STORE_STORE_INT_H
 #define PAPERBOY_STORE_STORE_INT_H
@@ -36,8 +42,9 @@
     "title_raw, title, abstract_raw, abstract, authors_raw, primary_category, categories, "        \
     "comments, journal_ref, doi, report_no, license, submitter, created, updated"
 /* Index of a few of them within that list. */
-enum { STORE_COL_PRIMARY = 5, STORE_COL_CATEGORIES = 6, STORE_COL_CREATED = 13,
-       STORE_COL_UPDATED = 14 };
+enum { STORE_COL_TITLE_RAW = 0, STORE_COL_TITLE = 1, STORE_COL_ABSTRACT_RAW = 2,
+       STORE_COL_ABSTRACT = 3, STORE_COL_PRIMARY = 5, STORE_COL_CATEGORIES = 6,
+       STORE_COL_CREATED = 13, STORE_COL_UPDATED = 14 };
 /* offsetof(struct paper, <column>) for each text column, same order. */
 extern const size_t store_paper_text_off[STORE_N_TEXT];
 
@@ -52,6 +59,7 @@ enum store_stmt {
     ST_ROLLBACK_TO,
     ST_PAPER_FIND,
     ST_PAPER_INSERT,
+    ST_PAPER_DELETE,
     ST_PAPER_UPDATE,
     ST_VERSION_UPSERT,
     ST_AUTHOR_DELETE,

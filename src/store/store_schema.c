@@ -32,6 +32,9 @@
  *                    before its paper.
  *   state            key -> value for harvest state (tokens, datestamps).
  * Version 2 adds papers.seq (see schema_v2), read by store_seq.c.
+ * Version 3 (no DDL): papers.title / papers.abstract are NULL where they
+ * equal util/text_fold() of title_raw / abstract_raw (nearly always); the
+ * store rebuilds them on read (store_int.h, "Display columns").
  * Child tables reference papers(id) ON DELETE CASCADE; foreign keys are
  * enforced (PRAGMA foreign_keys=ON on every connection).
  */
@@ -40,6 +43,7 @@
 
 #include "store/store_int.h"
 #include "util/err.h"
+#include "util/text_fold.h"
 
 struct store_migration {
     const char *name;
@@ -100,10 +104,60 @@ static const char schema_v2[] =
     " UPDATE papers SET seq = (SELECT COALESCE(MAX(seq), 0) + 1 FROM papers) WHERE id = NEW.id;"
     " END;";
 
+/* SQL function fold_equals(raw, display): 1 when display is
+ * text_fold(raw), else 0 (NULL arguments give 0). Registered only while
+ * migration 3 runs. */
+static void sql_fold_equals(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const char *raw = (const char *)sqlite3_value_text(argv[0]);
+    int raw_len = sqlite3_value_bytes(argv[0]);
+    const char *display = (const char *)sqlite3_value_text(argv[1]);
+    int eq = raw && display && text_fold_equals(raw, strlen(raw), display) &&
+             (int)strlen(raw) == raw_len;
+    sqlite3_result_int(ctx, eq);
+}
+
+/* Version 3: a display column (title, abstract) is NULL where it equals
+ * text_fold() of its raw column; the store rebuilds it on read. Drops the
+ * second copy of nearly every title and abstract. The freed pages stay in
+ * the file for reuse (VACUUM cannot run inside the migration). */
+static int migrate_display_nulls(struct store *s)
+{
+    int src = sqlite3_create_function(s->db, "paperboy_fold_equals", 2,
+                                      SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_fold_equals,
+                                      NULL, NULL);
+    if (src != SQLITE_OK)
+        return store_fail_db(s, src, "registering the fold function");
+    /* The display text does not change, so neither may papers.seq (its
+     * trigger fires on any UPDATE OF title/abstract and would make the
+     * lexical index re-read every paper): the bumped rows get their old
+     * seq back. */
+    src = sqlite3_exec(s->db,
+                       "CREATE TEMP TABLE display_seq AS SELECT id, seq FROM papers;"
+                       "CREATE TEMP TABLE display_max AS SELECT COALESCE(MAX(seq), 0) AS m"
+                       " FROM papers;"
+                       "UPDATE papers SET title = NULL"
+                       " WHERE title IS NOT NULL AND paperboy_fold_equals(title_raw, title);"
+                       "UPDATE papers SET abstract = NULL"
+                       " WHERE abstract IS NOT NULL AND paperboy_fold_equals(abstract_raw, abstract);"
+                       "UPDATE papers SET seq = (SELECT d.seq FROM temp.display_seq d"
+                       " WHERE d.id = papers.id)"
+                       " WHERE seq > (SELECT m FROM temp.display_max);"
+                       "DROP TABLE temp.display_seq; DROP TABLE temp.display_max",
+                       NULL, NULL, NULL);
+    int rc = src == SQLITE_OK ? 0 : store_fail_db(s, src, "folding the display columns");
+    sqlite3_create_function(s->db, "paperboy_fold_equals", 2, SQLITE_UTF8, NULL, NULL, NULL,
+                            NULL);
+    return rc;
+}
+
 /* The ordered migration steps; append only. */
 static const struct store_migration migrations[] = {
     {"initial schema", schema_v1, NULL},
     {"papers.seq change counter", schema_v2, NULL},
+    {"display columns only where they differ from the folded raw text", NULL,
+     migrate_display_nulls},
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -204,7 +204,8 @@ int store_search_basic(struct store *s, const char *const *words, size_t n_words
         buf_init(&pat[i], 1024);
         like_pattern(&pat[i], &brc, words[i], strlen(words[i]));
         buf_putf(&where, &brc,
-                 " AND (p.title LIKE ?%zu ESCAPE '\\' OR p.abstract LIKE ?%zu ESCAPE '\\'"
+                 " AND (COALESCE(p.title, p.title_raw) LIKE ?%zu ESCAPE '\\'"
+                 " OR COALESCE(p.abstract, p.abstract_raw) LIKE ?%zu ESCAPE '\\'"
                  " OR p.authors_raw LIKE ?%zu ESCAPE '\\' OR EXISTS (SELECT 1 FROM paper_authors a"
                  " WHERE a.paper = p.id AND a.name LIKE ?%zu ESCAPE '\\'))",
                  i + 4, i + 4, i + 4, i + 4);

@@ -14,6 +14,7 @@
 #include "ok.h"
 #include "store/store.h"
 #include "store/store_int.h" /* raw SQL checks through s->db */
+#include "store/store_schema.c" /* schema_v1, to build a version-1 file */
 #include "util/err.h"
 #include "util/mem.h"
 
@@ -93,7 +94,7 @@ static void test_open(void)
     struct stat sb;
     ok(stat(dir, &sb) != 0, "readonly open created nothing");
     ok_eq_int(store_open(path, 0, &s), 0, "open creates the file and its directories");
-    ok_eq_int(q_int(s, "PRAGMA user_version"), 2, "schema version 2");
+    ok_eq_int(q_int(s, "PRAGMA user_version"), 3, "schema version 3");
     ok_eq_int(q_int(s, "PRAGMA foreign_keys"), 1, "foreign keys on");
     ok_eq_int(q_int(s, "SELECT count(*) FROM sqlite_schema WHERE name = 'papers'"), 1,
               "papers table exists");
@@ -106,7 +107,7 @@ static void test_open(void)
     store_close(s);
     s = NULL;
     ok_eq_int(store_open(path, 0, &s), 0, "reopen");
-    ok_eq_int(q_int(s, "PRAGMA user_version"), 2, "reopen keeps version 2");
+    ok_eq_int(q_int(s, "PRAGMA user_version"), 3, "reopen keeps version 3");
     store_close(s);
     s = NULL;
     ok_eq_int(store_open(path, 1, &s), 0, "readonly open of an existing store");
@@ -760,6 +761,225 @@ static void test_crash(int round, useconds_t delay)
     store_close(s);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Display columns (schema v3): stored only where they differ from the
+ * folded raw text, rebuilt on read. */
+
+/* The stored column col of arxiv id, through raw SQL: "NULL" when NULL. */
+static void stored_col(struct store *s, const char *id, const char *col, char *out, size_t n)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT %s FROM papers WHERE arxiv_id = ?1", col);
+    sqlite3_stmt *st = NULL;
+    snprintf(out, n, "(no row)");
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            const char *t = (const char *)sqlite3_column_text(st, 0);
+            snprintf(out, n, "%s", t ? t : "NULL");
+        }
+    }
+    sqlite3_finalize(st);
+}
+
+static void test_display_columns(void)
+{
+    struct store *s = open_fresh("display.db");
+    ok(s != NULL, "open display.db");
+    if (!s)
+        return;
+    char col[256];
+    struct paper p, got;
+    paper_init(&got);
+
+    /* The usual case: display = fold(raw) is not stored. */
+    make_paper(&p, "2401.00001", 1, "Deep\n  learning  ", "2024-01-05");
+    free(p.title);
+    p.title = xstrdup("Deep learning");
+    ok_eq_int(upsert(s, &p), STORE_ADDED, "display: add");
+    stored_col(s, "2401.00001", "title", col, sizeof col);
+    ok_eq_str(col, "NULL", "folded title is not stored");
+    stored_col(s, "2401.00001", "abstract", col, sizeof col);
+    ok_eq_str(col, "NULL", "folded abstract is not stored");
+    stored_col(s, "2401.00001", "title_raw", col, sizeof col);
+    ok_eq_str(col, "Deep\n  learning  ", "raw title stored as given");
+    ok_eq_int(store_paper_get(s, "2401.00001", &got), 0, "display: get");
+    ok_eq_str(got.title, "Deep learning", "title rebuilt on read");
+    ok_eq_str(got.abstract, "An abstract with breaks.", "abstract rebuilt on read");
+    ok_eq_str(got.title_raw, "Deep\n  learning  ", "raw title read back");
+    ok_eq_int(upsert(s, &p), STORE_UNCHANGED, "same record again: unchanged");
+    /* A record that knows no version and carries another display form
+     * fills nothing: the stored display (rebuilt) is not missing. */
+    struct paper q;
+    paper_init(&q);
+    q.id = xstrdup("2401.00001");
+    q.title = xstrdup("Another display");
+    q.abstract = xstrdup("Another abstract");
+    ok_eq_int(upsert(s, &q), STORE_UNCHANGED, "fill: a NULL stored display is not missing");
+    paper_cleanup(&q);
+
+    /* A display form that differs is stored and wins on read. */
+    struct paper d;
+    make_paper(&d, "2401.00002", 1, "Raw  title", "2024-01-05");
+    free(d.title);
+    d.title = xstrdup("Custom display");
+    ok_eq_int(upsert(s, &d), STORE_ADDED, "differing display: add");
+    stored_col(s, "2401.00002", "title", col, sizeof col);
+    ok_eq_str(col, "Custom display", "differing display is stored");
+    ok_eq_int(store_paper_get(s, "2401.00002", &got), 0, "differing display: get");
+    ok_eq_str(got.title, "Custom display", "differing display read back");
+
+    /* A newer version whose display is the fold of its new raw text. */
+    struct paper d2;
+    make_paper(&d2, "2401.00002", 2, "New\traw title", "2024-01-05");
+    free(d2.title);
+    d2.title = xstrdup("New raw title");
+    ok_eq_int(upsert(s, &d2), STORE_UPDATED, "newer: updated");
+    stored_col(s, "2401.00002", "title", col, sizeof col);
+    ok_eq_str(col, "NULL", "newer folded display drops the stored one");
+    ok_eq_int(store_paper_get(s, "2401.00002", &got), 0, "newer: get");
+    ok_eq_str(got.title, "New raw title", "newer display read back");
+
+    /* A newer version with raw text but no display keeps the stored
+     * display (a NULL field never erases), which now differs from the
+     * fold of the new raw text, so it is stored. */
+    struct paper d3;
+    make_paper(&d3, "2401.00002", 3, "Third  raw", "2024-01-05");
+    free(d3.title);
+    d3.title = NULL;
+    ok_eq_int(upsert(s, &d3), STORE_UPDATED, "newer without display: updated");
+    ok_eq_int(store_paper_get(s, "2401.00002", &got), 0, "newer without display: get");
+    ok_eq_str(got.title, "New raw title", "the stored display is kept");
+    ok_eq_str(got.title_raw, "Third  raw", "the raw title is replaced");
+    stored_col(s, "2401.00002", "title", col, sizeof col);
+    ok_eq_str(col, "New raw title", "kept display stored since it differs now");
+
+    /* A paper with a display form and no raw text. */
+    struct paper n;
+    make_paper(&n, "2401.00003", 1, "x", "2024-01-05");
+    free(n.title_raw);
+    n.title_raw = NULL;
+    free(n.title);
+    n.title = xstrdup("Only  display");
+    ok_eq_int(upsert(s, &n), STORE_ADDED, "display without raw: add");
+    ok_eq_int(store_paper_get(s, "2401.00003", &got), 0, "display without raw: get");
+    ok_eq_str(got.title, "Only  display", "display without raw kept as is");
+    ok(got.title_raw == NULL, "no raw title");
+    /* A later raw text fills the missing raw column; the display stays. */
+    struct paper n2;
+    paper_init(&n2);
+    n2.id = xstrdup("2401.00003");
+    n2.title_raw = xstrdup("Only display");
+    n2.title = xstrdup("Only display");
+    ok_eq_int(upsert(s, &n2), STORE_UPDATED, "fill the raw title");
+    ok_eq_int(store_paper_get(s, "2401.00003", &got), 0, "filled raw: get");
+    ok_eq_str(got.title, "Only  display", "filled raw: the stored display stays");
+    ok_eq_str(got.title_raw, "Only display", "filled raw: raw title filled");
+    paper_cleanup(&n2);
+
+    /* The basic search still matches titles stored as NULL. */
+    const char *words[] = {"learning"};
+    struct store_listing *l = NULL;
+    size_t nl = 0, total = 0;
+    ok_eq_int(store_search_basic(s, words, 1, NULL, NULL, NULL, 0, 10, &l, &nl, &total), 0,
+              "basic search");
+    ok(nl == 1 && strcmp(l[0].paper.id, "2401.00001") == 0 &&
+           strcmp(l[0].paper.title, "Deep learning") == 0,
+       "basic search finds a title stored folded");
+    store_listing_free(l, nl);
+
+    paper_cleanup(&p);
+    paper_cleanup(&d);
+    paper_cleanup(&d2);
+    paper_cleanup(&d3);
+    paper_cleanup(&n);
+    paper_cleanup(&got);
+    ok_eq_int(store_check(s), 0, "display: integrity");
+    store_close(s);
+}
+
+/* Executes sql on a raw connection; 0 or the SQLite code. */
+static int raw_exec(sqlite3 *db, const char *sql)
+{
+    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        printf("# %s: %s\n", sql, sqlite3_errmsg(db));
+    return rc;
+}
+
+/* A version-1 database as the old code wrote it (both display columns
+ * stored), upgraded by store_open. */
+static void test_migrate_v1(void)
+{
+    char path[512];
+    path_in(path, sizeof path, "v1.db");
+    unlink(path);
+    sqlite3 *db = NULL;
+    ok_eq_int(sqlite3_open(path, &db), SQLITE_OK, "v1: create");
+    char sql[160];
+    snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = 1",
+             STORE_APP_ID);
+    ok_eq_int(raw_exec(db, schema_v1), 0, "v1: schema");
+    ok_eq_int(raw_exec(db, sql), 0, "v1: version");
+    ok_eq_int(raw_exec(db,
+                       "INSERT INTO papers (arxiv_id, title_raw, title, abstract_raw, abstract,"
+                       " created) VALUES"
+                       " ('2301.00001', ' A\n  title ', 'A title', 'Ab\n\nstract.', 'Ab stract.',"
+                       "  '2023-01-02'),"
+                       " ('2301.00002', 'Raw', 'Custom', 'Same', 'Same', '2023-01-02'),"
+                       " ('2301.00003', NULL, 'Only display', NULL, NULL, '2023-01-02'),"
+                       " ('2301.00004', 'Two  spaces', 'Two  spaces', 'x', 'x ', '2023-01-02');"
+                       "INSERT INTO paper_authors (paper, pos, name) VALUES (1, 0, 'A. One');"
+                       "INSERT INTO paper_versions (paper, num, date) VALUES (1, 1, '2023-01-02')"),
+              0, "v1: rows as the old code stored them");
+    sqlite3_close(db);
+
+    struct store *s = NULL;
+    char why[256] = "";
+    ok_eq_int(store_open_err(path, 1, &s, why, sizeof why), ERR_UNSUPPORTED,
+              "v1: a read-only open asks for a migration");
+    ok_eq_int(store_open_err(path, 0, &s, why, sizeof why), 0, "v1: open migrates");
+    if (!s) {
+        printf("# %s\n", why);
+        return;
+    }
+    ok_eq_int(q_int(s, "PRAGMA user_version"), 3, "v1: now version 3");
+    ok_eq_int(q_int(s, "SELECT count(*) FROM papers WHERE seq = id"), 4,
+              "v1: folding the display columns changed no seq");
+    char col[256];
+    stored_col(s, "2301.00001", "title", col, sizeof col);
+    ok_eq_str(col, "NULL", "v1: folded title dropped");
+    stored_col(s, "2301.00001", "abstract", col, sizeof col);
+    ok_eq_str(col, "NULL", "v1: folded abstract dropped");
+    stored_col(s, "2301.00002", "title", col, sizeof col);
+    ok_eq_str(col, "Custom", "v1: differing title kept");
+    stored_col(s, "2301.00002", "abstract", col, sizeof col);
+    ok_eq_str(col, "NULL", "v1: identical abstract dropped");
+    stored_col(s, "2301.00003", "title", col, sizeof col);
+    ok_eq_str(col, "Only display", "v1: display without raw kept");
+    stored_col(s, "2301.00004", "title", col, sizeof col);
+    ok_eq_str(col, "Two  spaces", "v1: unfolded display kept");
+    stored_col(s, "2301.00004", "abstract", col, sizeof col);
+    ok_eq_str(col, "x ", "v1: display with a trailing space kept");
+    struct paper p;
+    paper_init(&p);
+    ok_eq_int(store_paper_get(s, "2301.00001", &p), 0, "v1: get");
+    ok_eq_str(p.title, "A title", "v1: title rebuilt");
+    ok_eq_str(p.abstract, "Ab stract.", "v1: abstract rebuilt");
+    ok_eq_str(p.title_raw, " A\n  title ", "v1: raw title intact");
+    ok(p.n_authors == 1 && p.n_versions == 1, "v1: children intact");
+    ok_eq_int(store_paper_get(s, "2301.00002", &p), 0, "v1: get 2");
+    ok_eq_str(p.title, "Custom", "v1: differing title read back");
+    ok_eq_str(p.abstract, "Same", "v1: identical abstract rebuilt");
+    paper_cleanup(&p);
+    ok_eq_int(store_check(s), 0, "v1: integrity after the migration");
+    store_close(s);
+    s = NULL;
+    ok_eq_int(store_open(path, 0, &s), 0, "v1: reopen");
+    ok_eq_int(q_int(s, "PRAGMA user_version"), 3, "v1: stays version 3");
+    store_close(s);
+}
+
 static int rm_rf(const char *dir)
 {
     char cmd[600];
@@ -787,6 +1007,8 @@ int main(void)
     test_rollback();
     test_each();
     test_hostile();
+    test_display_columns();
+    test_migrate_v1();
     test_crash(1, 500);
     test_crash(2, 3000);
     test_crash(3, 17000);

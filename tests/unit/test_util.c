@@ -1,11 +1,14 @@
 /* test_util.c - buf, timeutil, err. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ok.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/text_fold.h"
 #include "util/timeutil.h"
 #include "util/utf8.h"
 
@@ -88,6 +91,51 @@ static void test_time(void)
     ok_eq_str(d, "1969-12-31T00:00:00Z", "pre-epoch round trip");
 }
 
+/* text_fold_equals() agrees with text_fold() on every string over a small
+ * alphabet of letters and whitespace (and a NUL), and on near misses. */
+static void test_text_fold(void)
+{
+    char *f = text_fold(" \tA  b\r\n c \n", 12);
+    ok_eq_str(f, "A b c", "text_fold folds runs and trims");
+    free(f);
+    static const char alpha[] = {'a', 'b', ' ', '\n', '\t', '\0'};
+    unsigned seed = 12345;
+    int bad = 0;
+    for (int n = 0; n < 20000 && bad < 3; n++) {
+        char in[12];
+        size_t len = (size_t)(n % 12);
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            in[i] = alpha[(seed >> 16) % (n % 7 == 0 ? 6 : 5)];
+        }
+        char *fold = text_fold(in, len);
+        if (!text_fold_equals(in, len, fold)) {
+            printf("# not equal to its own fold: %zu bytes\n", len);
+            bad++;
+        }
+        char other[16];
+        snprintf(other, sizeof other, "%sx", fold);
+        if (text_fold_equals(in, len, other))
+            bad++;
+        if (fold[0]) {
+            snprintf(other, sizeof other, "%.*s", (int)strlen(fold) - 1, fold);
+            if (text_fold_equals(in, len, other))
+                bad++;
+            snprintf(other, sizeof other, "%s", fold);
+            other[0] = other[0] == 'a' ? 'b' : 'a';
+            if (text_fold_equals(in, len, other))
+                bad++;
+        }
+        free(fold);
+    }
+    ok_eq_int(bad, 0, "text_fold_equals agrees with text_fold");
+    ok(text_fold_equals("a\n b", 4, "a b"), "equals: folded");
+    ok(!text_fold_equals("a\n b", 4, "a  b"), "equals: unfolded differs");
+    ok(!text_fold_equals("a b ", 4, "a b "), "equals: trailing space differs");
+    ok(text_fold_equals("", 0, ""), "equals: empty");
+    ok(text_fold_equals("  ", 2, ""), "equals: blank");
+}
+
 static void test_utf8(void)
 {
     uint32_t cp = 0;
@@ -110,6 +158,7 @@ int main(void)
     test_utf8();
     test_buf();
     test_time();
+    test_text_fold();
     ok_eq_str(err_str(ERR_TOO_LARGE), "too large", "err_str");
     return ok_done();
 }
