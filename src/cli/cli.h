@@ -51,6 +51,14 @@ int cli_get_long(const struct cli_args *a, const struct cli_opt *opts, size_t n_
 /* The default database path: $PAPERBOY_DB, else ./data/paperboy.db. */
 #define CLI_DEFAULT_DB "data/paperboy.db"
 
+struct store;
+/* Brings the lexical index beside db ("index" in its directory) up to date
+ * with st after a command stored papers: syncs it, builds it when missing,
+ * rebuilds it when corrupt or stale, merges small segments. progress: a
+ * FILE for a rebuild's progress line, or NULL. Prints why on failure (the
+ * stored papers stay) and returns the code; 0 when current. */
+int cli_index_upkeep(struct store *st, const char *db, FILE *progress, int quiet);
+
 /* Subcommands, one per cmd_<name>.c. */
 int cmd_ingest(int argc, char **argv);
 int cmd_show(int argc, char **argv);

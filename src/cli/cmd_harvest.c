@@ -123,6 +123,8 @@ int cmd_harvest(int argc, char **argv)
     double t0 = time_mono();
     rc = harvest_run(s, &o, &res);
     note_outcome(s, &o, rc);
+    /* Pages stored before a stop are searchable too. */
+    int irc = res.pages > 0 ? cli_index_upkeep(s, db, NULL, 0) : 0;
     store_close(s);
 
     double dt = time_mono() - t0;
@@ -140,5 +142,5 @@ int cmd_harvest(int argc, char **argv)
                 res.pages, res.pages ? ", and running again resumes where it stopped" : "");
         return 1;
     }
-    return res.stats.failed ? 1 : 0;
+    return res.stats.failed || irc ? 1 : 0;
 }

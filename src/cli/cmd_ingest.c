@@ -80,6 +80,11 @@ int cmd_ingest(int argc, char **argv)
     if (st.failed || files_failed)
         status = 1;
     ingest_pipeline_free(p);
+    p = NULL;
+    /* Always, not only when this run changed something: an earlier run that
+     * was killed after storing may have left the index behind. */
+    if (cli_index_upkeep(s, db, progress, quiet) != 0)
+        status = 1;
     store_close(s);
     return status;
 }

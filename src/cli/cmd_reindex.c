@@ -16,6 +16,7 @@
 
 #include "cli/cli.h"
 #include "index/sync.h"
+#include "search/search.h"
 #include "store/store.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -35,21 +36,6 @@ static const char usage[] = "[--db FILE] [--index DIR] [--sync] [--title-repeat 
                             "[--stop NAME] [--quiet]\n\n"
                             "Rebuilds the search index from the database (or, with --sync, "
                             "updates it).";
-
-/* The default index directory: dirname(db) + "/index" (malloc'ed). */
-static char *default_index_dir(const char *db)
-{
-    const char *slash = strrchr(db, '/');
-    if (!slash)
-        return xstrdup("index");
-    size_t n = (size_t)(slash - db);
-    char *p = xmalloc(n + 8);
-    memcpy(p, db, n);
-    memcpy(p + n, "/index", 7);
-    if (n == 0)
-        memcpy(p, "/index", 7);
-    return p;
-}
 
 int cmd_reindex(int argc, char **argv)
 {
@@ -75,7 +61,11 @@ int cmd_reindex(int argc, char **argv)
         return 2;
     }
     const char *db = cli_get(&a, opts, N_OPTS, "db", CLI_DEFAULT_DB);
-    char *dir_def = default_index_dir(db);
+    char dir_def[4096];
+    if (search_index_dir(db, dir_def, sizeof dir_def) != 0) {
+        fprintf(stderr, "paperboy reindex: database path too long\n");
+        return 2;
+    }
     const char *dir = cli_get(&a, opts, N_OPTS, "index", dir_def);
     int sync = cli_get(&a, opts, N_OPTS, "sync", NULL) != NULL;
     int quiet = cli_get(&a, opts, N_OPTS, "quiet", NULL) != NULL;
@@ -85,7 +75,6 @@ int cmd_reindex(int argc, char **argv)
     rc = store_open(db, 0, &st);
     if (rc) {
         fprintf(stderr, "paperboy reindex: cannot open database %s: %s\n", db, err_str(rc));
-        free(dir_def);
         return 1;
     }
     double t0 = time_mono();
@@ -131,6 +120,5 @@ int cmd_reindex(int argc, char **argv)
     }
     index_close(ix);
     store_close(st);
-    free(dir_def);
     return status;
 }

@@ -1,6 +1,6 @@
 /*
  * index.h - the lexical index: immutable segments, BM25 ranking, block-max
- * WAND top-k, phrase matching, filters.
+ * MaxScore top-k (exactly the exhaustive result), phrase matching, filters.
  *
  * The index is derived from the store and can be rebuilt at any time
  * (`paperboy reindex`); anything odd on open (missing, corrupt, wrong
@@ -40,7 +40,7 @@
  * summed over all segments of the snapshot and INCLUDE documents deleted
  * but not yet merged away (as Lucene's docCount/docFreq do); a merge drops
  * deleted documents and so recounts exactly. Both search paths (block-max
- * WAND and exhaustive) use the same statistics and the same float
+ * MaxScore and exhaustive) use the same statistics and the same float
  * operations in the same order, so their results are identical, bit for
  * bit. Scores are float (32-bit) and positive. Ties: by rowid ascending.
  * k1 = 0.9, b = 0.4 by default (Anserini's); both are per query.
@@ -52,13 +52,13 @@
  *
  * ON DISK (the index directory, e.g. data/index/)
  *
- *   seg-NNNNNN.pbx      immutable segment files (format in segment.h):
+ *   seg-<16 hex>.pbx    immutable segment files (format in index_int.h):
  *                       header, term dictionary, postings (doc-id deltas and
  *                       tfs in blocks of 128, per-block impact bounds),
  *                       positions (separate, read only for phrases), doc
  *                       values; every section under a CRC32 checked on open;
  *                       mmap-ed for reading.
- *   del-NNNNNN-G.pbd    deletion bitmap of segment NNNNNN, generation G.
+ *   del-<hex>-<G>.pbd   deletion bitmap of segment <hex>, manifest generation G.
  *   MANIFEST            the live segments with their deletion files, the
  *                       index options, and the sync mark; replaced by
  *                       write MANIFEST.tmp + fsync + rename + fsync(dir), so
@@ -321,8 +321,8 @@ struct index_search_info {
 
 /* The top k (1..INDEX_MAX_K) live documents by score (desc), then rowid
  * (asc), into hits (room for k, caller-owned); *n receives how many (<= k).
- * Uses block-max WAND: the result equals index_search_exhaustive()'s
- * exactly. ERR_INVALID for a malformed query (too many clauses, weight
+ * Uses block-max MaxScore (search.c): the result equals
+ * index_search_exhaustive()'s exactly, ids and scores. ERR_INVALID for a malformed query (too many clauses, weight
  * <= 0, k out of range, bad phrase). Thread-safe on a shared snapshot. */
 int index_search(const struct index_snapshot *s, const struct index_query *q, size_t k,
                  struct index_hit *hits /* OUT */, size_t *n /* OUT */,

@@ -26,17 +26,8 @@
 #include "util/timeutil.h"
 #include "web/web_int.h"
 
-/* Transitional: the search engine (src/search/) is written on other
- * branches. Until it is on main this file builds without it and every
- * search is the store's basic one; once search/search.h exists the engine
- * is used. Remove the #if when search/ has landed. */
-#if __has_include("search/search.h")
-#define WEB_HAVE_SEARCH 1
 #include "search/query.h"
 #include "search/search.h"
-#else
-#define WEB_HAVE_SEARCH 0
-#endif
 
 static int cat_ok(const char *s)
 {
@@ -124,8 +115,6 @@ static int find_basic(struct web_req *r, const struct web_query *q, struct web_h
     *out = h;
     return 0;
 }
-
-#if WEB_HAVE_SEARCH
 
 /* This thread's search handle (index + analyzer + its own store
  * connection), opened on first use and reopened every
@@ -255,19 +244,6 @@ int web_find(struct web_req *r, const struct web_query *q, struct web_hits *out)
     return 0;
 }
 
-#else /* !WEB_HAVE_SEARCH */
-
-void web_searcher_free(void *p)
-{
-    (void)p;
-}
-
-int web_find(struct web_req *r, const struct web_query *q, struct web_hits *out)
-{
-    return find_basic(r, q, out);
-}
-
-#endif
 
 void web_hits_free(struct web_hits *h)
 {

@@ -21,6 +21,7 @@
 
 #include "util/err.h"
 #include "util/timeutil.h"
+#include "search/search.h"
 #include "web/web_int.h"
 
 #define CARD_AUTHORS 4    /* authors shown before "et al." */
@@ -828,11 +829,8 @@ int page_healthz(struct web_req *r)
 static long long index_bytes(const char *db_path)
 {
     char dir[4096];
-    const char *slash = strrchr(db_path, '/');
-    if (slash)
-        snprintf(dir, sizeof dir, "%.*s/index", (int)(slash - db_path), db_path);
-    else
-        snprintf(dir, sizeof dir, "index");
+    if (search_index_dir(db_path, dir, sizeof dir) != 0)
+        return -1;
     DIR *d = opendir(dir);
     if (!d)
         return -1;

@@ -156,6 +156,21 @@ r = t.run("ingest", "--db", db, "--batch", "500", big, timeout=600)
 t.ok(r.returncode == 0, "re-running after the kill succeeds", r.stderr)
 t.eq(stats(db)["papers"], N, "re-running finishes the job with no duplicates")
 
+# --- ingest keeps the search index current -------------------------------
+os.makedirs(t.path("idx"))
+db = t.path("idx/indexed.db")
+pa = write("idx-a.jsonl", kaggle("2405.00001", "Quantum walrus tomography") + "\n")
+pb = write("idx-b.jsonl", kaggle("2405.00002", "Walrus migration under sea ice") + "\n")
+r = t.run("ingest", "--db", db, pa)
+t.ok(r.returncode == 0 and os.path.isdir(t.path("idx/index")), "ingest builds the index", r.stderr)
+r = t.run("search", "--db", db, "walrus")
+t.ok(r.returncode == 0 and "2405.00001" in r.stdout, "a search finds the paper without reindex",
+     r.stdout + r.stderr)
+r = t.run("ingest", "--db", db, pb)
+r = t.run("search", "--db", db, "walrus")
+t.ok(r.returncode == 0 and "2405.00001" in r.stdout and "2405.00002" in r.stdout,
+     "a second ingest is searchable at once", r.stdout + r.stderr)
+
 # --- the real samples ---------------------------------------------------
 data = os.path.join(t.shared, "data")
 if os.path.isdir(os.path.join(data, "arxiv")):

@@ -781,7 +781,7 @@ static void test_random(void)
 /* Readers search while a writer commits and a merge runs. */
 struct rctx {
     struct index *ix;
-    volatile int stop;
+    atomic_int stop;
     int errors;
     long searches;
 };
@@ -790,7 +790,7 @@ static void *reader(void *arg)
 {
     struct rctx *r = arg;
     struct index_hit h[10];
-    while (!r->stop) {
+    while (!atomic_load(&r->stop)) {
         struct index_snapshot *s = index_snapshot_acquire(r->ix);
         struct index_clause c = {"bakox", 5, INDEX_FIELD_BODY, 1, INDEX_SHOULD};
         struct index_query q;
@@ -814,7 +814,11 @@ static void test_concurrent(void)
     index_opts_default(&o);
     o.max_segments = 2;
     index_create(dir, &o, &ix);
-    struct rctx r = {ix, 0, 0, 0};
+    struct rctx r;
+    r.ix = ix;
+    atomic_init(&r.stop, 0);
+    r.errors = 0;
+    r.searches = 0;
     pthread_t t;
     pthread_create(&t, NULL, reader, &r);
     int rc = 0;
@@ -831,7 +835,7 @@ static void test_concurrent(void)
         rc |= index_writer_commit(w);
         rc |= index_merge(ix, 0, NULL);
     }
-    r.stop = 1;
+    atomic_store(&r.stop, 1);
     pthread_join(t, NULL);
     ok(rc == 0 && r.errors == 0 && r.searches > 0, "concurrent readers, commits and merges");
     struct index_snapshot *s = index_snapshot_acquire(ix);
