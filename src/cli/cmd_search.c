@@ -11,7 +11,7 @@
  *
  * ("[id]" or "[title]" marks a paper put first because the query named its
  * arXiv id or its exact title.) With --json: one object
- *   {"query", "parsed", "truncated", "degraded", "hits": [{"rank", "score",
+ *   {"query", "parsed", "mode", "truncated", "degraded", "hits": [{"rank", "score",
  *    "why", "paper": {the shape of store/paper_json.h}}]}
  * --explain prints the parsed query and the index query on stderr.
  * Arguments starting with a single '-' are query words (exclusions), not
@@ -25,15 +25,15 @@
  * apply. --mode hybrid: pinned ids and exact-title matches first, as in
  * bm25, then the reciprocal-rank fusion (k = 60) of the top 100 BM25 hits
  * and the top 100 dense hits. Without the model or the vectors, hybrid
- * says that semantic features are off and runs bm25; dense fails.
+ * says that semantic features are off and runs bm25; dense fails. Without
+ * --mode: hybrid when the vectors and the model are there, else bm25
+ * (silently). The ranking itself is search_run_mode() (search/hybrid.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "embed/encoder.h"
-#include "embed/vecstore.h"
 #include "search/query.h"
 #include "search/search.h"
 #include "store/paper_json.h"
@@ -48,16 +48,12 @@ static const struct cli_opt opts[] = {
     {"k", "N", "number of results (default 10)"},
     {"json", NULL, "print JSON"},
     {"explain", NULL, "print the parsed query and the index query on stderr"},
-    {"mode", "MODE", "bm25 (default), dense or hybrid (bm25 + dense, RRF)"},
+    {"mode", "MODE", "bm25, dense or hybrid (bm25 + dense, RRF; the default when vectors exist)"},
     {"models", "DIR", "models folder for dense/hybrid (default: models/ beside the database)"},
     {"vectors", "DIR", "paper vectors (default: vectors/ beside the database)"},
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
 #define USAGE "[--db FILE] [--k 10] [--json] [--mode bm25|dense|hybrid] QUERY..."
-
-/* Candidates per list for hybrid fusion, and the RRF constant. */
-#define HYBRID_DEPTH 100
-#define RRF_K 60.0
 
 /* Authors for display: the first three names, then "et al.". */
 static void authors_line(const struct paper *p, struct buf *b)
@@ -104,7 +100,7 @@ static void print_text(const struct search_result *r)
     buf_cleanup(&au);
 }
 
-static int print_json(const char *text, const struct search_query *q,
+static int print_json(const char *text, const struct search_query *q, enum search_mode mode,
                       const struct search_result *r)
 {
     struct buf out, parsed;
@@ -118,6 +114,7 @@ static int print_json(const char *text, const struct search_query *q,
     jsonw_obj_begin(&w);
     jsonw_kv_str(&w, "query", text);
     jsonw_kv_str(&w, "parsed", buf_cstr(&parsed));
+    jsonw_kv_str(&w, "mode", search_mode_name(mode));
     jsonw_key(&w, "truncated");
     jsonw_bool(&w, (q->flags & (QUERY_TRUNC_BYTES | QUERY_TRUNC_TERMS | QUERY_TRUNC_PINS)) != 0);
     jsonw_key(&w, "degraded");
@@ -180,134 +177,6 @@ static int reorder_args(int argc, char **argv, char **out)
     return n;
 }
 
-/* The dense side: the query's embedding and its nearest stored papers. */
-struct dense {
-    struct encoder *enc;
-    struct vecstore *vs;
-    struct store *st;
-};
-
-static void dense_close(struct dense *d)
-{
-    vecstore_close(d->vs);
-    encoder_close(d->enc);
-    store_close(d->st);
-    memset(d, 0, sizeof *d);
-}
-
-/* Opens the encoder, the vectors and the store. On failure prints why
- * (prefixed "semantic features are off") and returns non-zero. */
-static int dense_open(const struct cli_args *a, const char *db, struct dense *d)
-{
-    char dir[4096], def[4200], model_dir[4300], vdir[4200], err[1024];
-    const char *slash = strrchr(db, '/');
-    if (slash)
-        snprintf(dir, sizeof dir, "%.*s", slash == db ? 1 : (int)(slash - db), db);
-    else
-        snprintf(dir, sizeof dir, ".");
-    snprintf(def, sizeof def, "%s/models", dir);
-    snprintf(model_dir, sizeof model_dir, "%s/%s", cli_get(a, opts, N_OPTS, "models", def),
-             ENCODER_MODEL_NAME);
-    snprintf(def, sizeof def, "%s/vectors", dir);
-    snprintf(vdir, sizeof vdir, "%s", cli_get(a, opts, N_OPTS, "vectors", def));
-    memset(d, 0, sizeof *d);
-    int rc = encoder_open(model_dir, NULL, &d->enc, err, sizeof err);
-    if (rc == 0)
-        rc = vecstore_open(vdir, ENCODER_MODEL_NAME, ENCODER_DIM, 0, 0, &d->vs, err, sizeof err);
-    if (rc == 0 && (rc = store_open(db, 1, &d->st)) != 0)
-        snprintf(err, sizeof err, "cannot open database %s: %s", db, err_str(rc));
-    if (rc) {
-        fprintf(stderr, "paperboy search: semantic features are off: %s\n", err);
-        dense_close(d);
-    }
-    return rc;
-}
-
-struct fuse {
-    int64_t rowid;
-    double score;
-    long lex; /* index into the lexical result, or -1 */
-};
-
-static int cmp_fuse(const void *a, const void *b)
-{
-    const struct fuse *x = a, *y = b;
-    if (x->score != y->score)
-        return x->score > y->score ? -1 : 1;
-    return x->rowid < y->rowid ? -1 : x->rowid > y->rowid;
-}
-
-/* Replaces *r (the lexical result, or empty for dense) with the dense or
- * hybrid ranking of at most k papers. Papers already in *r are moved over;
- * the others are loaded from the store. */
-static int dense_rank(struct dense *d, const char *text, size_t k, int hybrid,
-                      struct search_result *r)
-{
-    size_t depth = hybrid ? (k > HYBRID_DEPTH ? k : HYBRID_DEPTH) : k;
-    float qv[ENCODER_DIM];
-    size_t len = strlen(text), nd = 0;
-    struct vechit *dh = xmalloc(depth * sizeof *dh);
-    int rc = encoder_embed(d->enc, &text, &len, 1, qv);
-    if (rc == 0)
-        rc = vecstore_search(d->vs, qv, depth, -1, NULL, dh, &nd);
-    if (rc) {
-        free(dh);
-        return rc;
-    }
-    struct fuse *f = xmalloc((r->n + nd + 1) * sizeof *f);
-    size_t nf = 0, pinned = 0;
-    for (size_t i = 0; hybrid && i < r->n; i++) {
-        /* pinned ids and exact titles stay first, in their order */
-        int pin = r->hits[i].why != SEARCH_WHY_TEXT;
-        f[nf].rowid = r->hits[i].rowid;
-        f[nf].score = pin ? 1e9 - (double)i : 1.0 / (RRF_K + (double)(i + 1));
-        f[nf++].lex = (long)i;
-        pinned += pin;
-    }
-    for (size_t i = 0; i < nd; i++) {
-        double sc = hybrid ? 1.0 / (RRF_K + (double)(i + 1)) : dh[i].score;
-        size_t j = 0;
-        while (j < nf && f[j].rowid != dh[i].rowid)
-            j++;
-        if (j < nf) {
-            f[j].score += sc;
-        } else {
-            f[nf].rowid = dh[i].rowid;
-            f[nf].score = sc;
-            f[nf++].lex = -1;
-        }
-    }
-    qsort(f, nf, sizeof *f, cmp_fuse);
-    size_t m = nf < k ? nf : k;
-    struct search_result out;
-    memset(&out, 0, sizeof out);
-    out.query_flags = r->query_flags;
-    out.hits = xcalloc(m ? m : 1, sizeof *out.hits);
-    for (size_t i = 0; i < m; i++) {
-        struct search_hit *h = &out.hits[out.n];
-        if (f[i].lex >= 0) {
-            *h = r->hits[f[i].lex];
-            paper_init(&r->hits[f[i].lex].paper); /* moved */
-            if (h->why == SEARCH_WHY_TEXT)
-                h->score = (float)f[i].score;
-        } else {
-            paper_init(&h->paper);
-            if (store_paper_get_by_rowid(d->st, f[i].rowid, &h->paper) != 0)
-                continue; /* a vector whose paper is gone */
-            h->rowid = f[i].rowid;
-            h->score = (float)f[i].score;
-            h->why = SEARCH_WHY_TEXT;
-        }
-        out.n++;
-    }
-    (void)pinned;
-    search_result_cleanup(r);
-    *r = out;
-    free(f);
-    free(dh);
-    return 0;
-}
-
 int cmd_search(int argc, char **argv)
 {
     struct cli_args a;
@@ -338,19 +207,29 @@ int cmd_search(int argc, char **argv)
     }
     int json = cli_get(&a, opts, N_OPTS, "json", NULL) != NULL;
     int explain = cli_get(&a, opts, N_OPTS, "explain", NULL) != NULL;
-    const char *mode = cli_get(&a, opts, N_OPTS, "mode", "bm25");
-    int dense_only = strcmp(mode, "dense") == 0, hybrid = strcmp(mode, "hybrid") == 0;
-    if (!dense_only && !hybrid && strcmp(mode, "bm25") != 0) {
-        fprintf(stderr, "paperboy search: --mode must be bm25, dense or hybrid, not '%s'\n", mode);
+    const char *mode_arg = cli_get(&a, opts, N_OPTS, "mode", NULL);
+    enum search_mode mode = SEARCH_MODE_BM25;
+    if (mode_arg && (search_mode_parse(mode_arg, &mode) != 0 || strcmp(mode_arg, "lexical") == 0 ||
+                     strcmp(mode_arg, "semantic") == 0)) {
+        fprintf(stderr, "paperboy search: --mode must be bm25, dense or hybrid, not '%s'\n",
+                mode_arg);
         return 2;
     }
-    struct dense dn;
-    memset(&dn, 0, sizeof dn);
-    if ((dense_only || hybrid) && dense_open(&a, db, &dn) != 0) {
-        if (dense_only)
-            return 1;
-        fprintf(stderr, "paperboy search: running --mode bm25 instead\n");
-        hybrid = 0;
+    struct search_semantic *sem = NULL;
+    if (!mode_arg || mode != SEARCH_MODE_BM25) {
+        char swhy[1200] = "";
+        int src = search_semantic_open(db, cli_get(&a, opts, N_OPTS, "models", NULL),
+                                       cli_get(&a, opts, N_OPTS, "vectors", NULL), &sem, swhy,
+                                       sizeof swhy);
+        if (src == 0 && !mode_arg) {
+            mode = SEARCH_MODE_HYBRID;
+        } else if (src != 0 && mode_arg) {
+            fprintf(stderr, "paperboy search: semantic features are off: %s\n", swhy);
+            if (mode == SEARCH_MODE_DENSE)
+                return 1;
+            fprintf(stderr, "paperboy search: running --mode bm25 instead\n");
+            mode = SEARCH_MODE_BM25;
+        }
     }
 
     /* The query: the arguments joined by spaces (the parser caps it). */
@@ -375,20 +254,14 @@ int cmd_search(int argc, char **argv)
     memset(&r, 0, sizeof r);
     char why[512] = "";
     int rc = 0;
-    if (dense_only) {
-        rc = dense_rank(&dn, buf_cstr(&text), (size_t)k, 0, &r);
+    if (mode != SEARCH_MODE_DENSE) {
+        rc = search_open(db, ixdir, NULL, &s, why, sizeof why);
         if (rc != 0) {
-            fprintf(stderr, "paperboy search: %s\n", err_str(rc));
+            fprintf(stderr, "paperboy search: %s\n", why[0] ? why : err_str(rc));
             goto out;
         }
-        goto print;
     }
-    rc = search_open(db, ixdir, NULL, &s, why, sizeof why);
-    if (rc != 0) {
-        fprintf(stderr, "paperboy search: %s\n", why[0] ? why : err_str(rc));
-        goto out;
-    }
-    if (explain) {
+    if (explain && s) {
         struct buf b;
         buf_init(&b, 0);
         query_format(&q, &b);
@@ -398,16 +271,13 @@ int cmd_search(int argc, char **argv)
         fprintf(stderr, "index query: %s\n", buf_cstr(&b));
         buf_cleanup(&b);
     }
-    rc = search_run(s, &q, hybrid && k < HYBRID_DEPTH ? HYBRID_DEPTH : (size_t)k, &r);
-    if (rc == 0 && hybrid)
-        rc = dense_rank(&dn, buf_cstr(&text), (size_t)k, 1, &r);
+    rc = search_run_mode(s, sem, &q, buf_cstr(&text), mode, (size_t)k, &r);
     if (rc != 0) {
         fprintf(stderr, "paperboy search: %s\n", err_str(rc));
         goto out;
     }
-print:
     if (json) {
-        if (print_json(buf_cstr(&text), &q, &r) != 0)
+        if (print_json(buf_cstr(&text), &q, mode, &r) != 0)
             goto out;
     } else {
         print_text(&r);
@@ -415,7 +285,7 @@ print:
     status = 0;
 out:
     search_result_cleanup(&r);
-    dense_close(&dn);
+    search_semantic_close(sem);
     search_close(s);
     query_cleanup(&q);
     buf_cleanup(&text);

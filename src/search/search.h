@@ -159,4 +159,53 @@ int search_explain(struct search *s, const struct search_query *q, struct buf *b
  * (NUL-terminated); ERR_TOO_LARGE when it does not fit. */
 int search_index_dir(const char *db_path, char *out, size_t cap);
 
+/* ------------------------------------------------------------------ */
+/* Dense and hybrid modes (hybrid.c)                                   */
+
+/* How search_run_mode() ranks:
+ *   BM25    search_run() as is;
+ *   DENSE   cosine between the embedded query text and the stored paper
+ *           vectors (embed/), best first; query syntax does not apply;
+ *   HYBRID  pinned ids and exact titles first, then the reciprocal-rank
+ *           fusion (k = 60) of the top 100 BM25 and top 100 dense hits. */
+enum search_mode { SEARCH_MODE_BM25 = 0, SEARCH_MODE_DENSE, SEARCH_MODE_HYBRID };
+
+/* Reads "bm25", "dense" or "hybrid" (also the web's older names "lexical"
+ * and "semantic") into *out. ERR_INVALID for anything else. */
+int search_mode_parse(const char *s, enum search_mode *out /* OUT */);
+/* "bm25", "dense" or "hybrid" (a constant). */
+const char *search_mode_name(enum search_mode m);
+
+/* The semantic side: the sentence encoder, the paper vectors and a store
+ * connection of its own. One per thread (like struct search). */
+struct search_semantic;
+
+/* Opens the vectors in vectors_dir (NULL: "vectors" beside db_path), the
+ * encoder in models_dir/all-MiniLM-L6-v2 (NULL: "models" beside db_path)
+ * and the store at db_path read-only. ERR_NOT_FOUND when there are no
+ * vectors (none built, or zero) or no model; other ERR_* when a file is
+ * bad. why (why_len bytes, may be NULL) gets a one-line reason, to be shown
+ * as "semantic features are off: <why>". Close with search_semantic_close(). */
+int search_semantic_open(const char *db_path, const char *models_dir, const char *vectors_dir,
+                         struct search_semantic **out /* OUT */, char *why, size_t why_len);
+/* Closes everything; NULL does nothing. */
+void search_semantic_close(struct search_semantic *ss);
+
+/* Runs q in mode and fills *r with at most k (1..INDEX_MAX_K) hits; text is
+ * the query as typed (what DENSE embeds). s may be NULL for DENSE; ss may
+ * be NULL for BM25, and for HYBRID, which then runs BM25 (the caller says
+ * that semantic features are off). DENSE without ss is ERR_INVALID. The
+ * caller frees with search_result_cleanup(). Scores: BM25 for bm25, cosine
+ * for dense, the RRF sum for fused hybrid hits. Errors as search_run(),
+ * plus the encoder's and the vector store's. */
+int search_run_mode(struct search *s, struct search_semantic *ss, const struct search_query *q,
+                    const char *text, enum search_mode mode, size_t k,
+                    struct search_result *r /* OUT */);
+
+/* The k (1..INDEX_MAX_K) papers whose stored vectors are nearest to that of
+ * the paper with this store rowid, itself left out, best first, scored by
+ * cosine. ERR_NOT_FOUND when the paper has no vector. */
+int search_similar(struct search_semantic *ss, int64_t rowid, size_t k,
+                   struct search_result *r /* OUT */);
+
 #endif

@@ -320,7 +320,7 @@ const char web_openapi_json[] =
     "          {\"name\": \"to\", \"in\": \"query\", \"schema\": {\"type\": \"string\", "
     "\"format\": \"date\"}},\n"
     "          {\"name\": \"mode\", \"in\": \"query\", \"schema\": {\"type\": \"string\", "
-    "\"enum\": [\"hybrid\", \"lexical\", \"semantic\"]}},\n"
+    "\"enum\": [\"bm25\", \"dense\", \"hybrid\"]}},\n"
     "          {\"$ref\": \"#/components/parameters/page\"},\n"
     "          {\"$ref\": \"#/components/parameters/limit\"}\n"
     "        ],\n"
@@ -436,7 +436,7 @@ int api_search(struct web_req *r)
     jsonw_init(&j, &r->body);
     jsonw_obj_begin(&j);
     jsonw_kv_str(&j, "query", q.q);
-    jsonw_kv_str(&j, "mode", h.mode ? h.mode : "lexical");
+    jsonw_kv_str(&j, "mode", h.mode ? h.mode : "bm25");
     jsonw_kv_int(&j, "total", (long long)h.total);
     jsonw_key(&j, "more");
     jsonw_bool(&j, h.more);

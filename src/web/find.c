@@ -16,6 +16,15 @@
  * the engine returns the top page*per hits and the page is cut from them
  * (at most INDEX_MAX_K deep); a full result sets more, as the total is
  * then a lower bound.
+ *
+ * Modes (mode=bm25|dense|hybrid; the older names lexical and semantic are
+ * read as bm25 and dense): search_run_mode() of search/search.h, the same
+ * ranking as `paperboy search --mode`. The default is hybrid when this
+ * thread could open the semantic side (paper vectors beside the database
+ * and the model in models/ beside it), else bm25. Without the semantic
+ * side, dense and hybrid requests run bm25, and the result says so (the
+ * mode reported is the one that ran). web_similar() lists a paper's
+ * nearest neighbours by its stored vector for the paper page.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -74,9 +83,9 @@ int web_query_read(struct web_req *r, struct web_query *q, size_t per)
         web_fail(r, 400, "Dates in the filter must look like 2024-10-25.");
         return ERR_INVALID;
     }
-    if (x.mode[0] && strcmp(x.mode, "hybrid") && strcmp(x.mode, "lexical") &&
-        strcmp(x.mode, "semantic")) {
-        web_fail(r, 400, "The mode must be hybrid, lexical or semantic.");
+    enum search_mode m;
+    if (x.mode[0] && search_mode_parse(x.mode, &m) != 0) {
+        web_fail(r, 400, "The mode must be bm25, dense or hybrid.");
         return ERR_INVALID;
     }
     long page, limit;
@@ -123,6 +132,8 @@ static int find_basic(struct web_req *r, const struct web_query *q, struct web_h
 struct web_searcher {
     struct search *s;
     int64_t opened;
+    struct search_semantic *sem; /* NULL: semantic features are off */
+    int64_t sem_tried;           /* when sem was last opened or tried; 0 never */
 };
 
 void web_searcher_free(void *p)
@@ -131,17 +142,86 @@ void web_searcher_free(void *p)
     if (!x)
         return;
     search_close(x->s);
+    search_semantic_close(x->sem);
     free(x);
+}
+
+static struct web_searcher *searcher_slot(struct web_req *r)
+{
+    struct web_searcher *x = pthread_getspecific(r->web->search_key);
+    if (!x) {
+        x = xcalloc(1, sizeof *x);
+        pthread_setspecific(r->web->search_key, x);
+    }
+    return x;
+}
+
+/* This thread's semantic handle (encoder + vectors), opened on first use
+ * and reopened (or retried) every WEB_SEARCH_REOPEN_S seconds so that new
+ * vectors are seen. NULL when semantic features are off. */
+static struct search_semantic *semantic(struct web_req *r)
+{
+    struct web_searcher *x = searcher_slot(r);
+    if (x->sem_tried && r->now - x->sem_tried < WEB_SEARCH_REOPEN_S)
+        return x->sem;
+    search_semantic_close(x->sem);
+    x->sem = NULL;
+    x->sem_tried = r->now ? r->now : 1;
+    if (search_semantic_open(r->web->cfg.db_path, NULL, NULL, &x->sem, NULL, 0) != 0)
+        x->sem = NULL;
+    return x->sem;
+}
+
+int web_has_vectors(struct web_req *r)
+{
+    return semantic(r) != NULL;
+}
+
+int web_similar(struct web_req *r, const char *id, size_t k, struct web_hits *out)
+{
+    struct search_semantic *sem = semantic(r);
+    if (!sem)
+        return ERR_UNSUPPORTED;
+    struct store *st = NULL;
+    int64_t rowid;
+    int rc = web_store(r, &st);
+    if (rc == 0)
+        rc = store_paper_rowid(st, id, &rowid);
+    struct search_result res;
+    memset(&res, 0, sizeof res);
+    if (rc == 0)
+        rc = search_similar(sem, rowid, k, &res);
+    if (rc) {
+        search_result_cleanup(&res);
+        return rc;
+    }
+    struct web_hits h;
+    memset(&h, 0, sizeof h);
+    h.mode = "dense";
+    h.has_vectors = 1;
+    h.items = xcalloc(res.n ? res.n : 1, sizeof *h.items);
+    h.scores = arena_alloc(r->arena, (res.n ? res.n : 1) * sizeof *h.scores);
+    for (size_t i = 0; i < res.n; i++) {
+        h.items[i].paper = res.hits[i].paper; /* moved */
+        memset(&res.hits[i].paper, 0, sizeof res.hits[i].paper);
+        daily_entry_init(&h.items[i].daily);
+        h.scores[i] = res.hits[i].score;
+        h.n = i + 1;
+    }
+    h.total = h.n;
+    search_result_cleanup(&res);
+    *out = h;
+    return 0;
 }
 
 static int searcher(struct web_req *r, struct search **out)
 {
-    struct web_searcher *x = pthread_getspecific(r->web->search_key);
-    if (x && x->s && r->now - x->opened >= WEB_SEARCH_REOPEN_S) {
+    struct web_searcher *x = searcher_slot(r);
+    if (x->s && r->now - x->opened >= WEB_SEARCH_REOPEN_S) {
         search_close(x->s);
         x->s = NULL;
     }
-    if (x && x->s) {
+    if (x->s) {
         *out = x->s;
         return 0;
     }
@@ -152,10 +232,6 @@ static int searcher(struct web_req *r, struct search **out)
     int rc = search_open(r->web->cfg.db_path, dir, NULL, &s, NULL, 0);
     if (rc)
         return rc;
-    if (!x) {
-        x = xcalloc(1, sizeof *x);
-        pthread_setspecific(r->web->search_key, x);
-    }
     x->s = s;
     x->opened = r->now;
     *out = s;
@@ -180,19 +256,29 @@ int web_find(struct web_req *r, const struct web_query *q, struct web_hits *out)
     query_parse(buf_cstr(&text), text.len, &sq);
     buf_cleanup(&text);
     struct search *se = NULL;
+    struct search_semantic *sem = semantic(r);
+    enum search_mode mode = sem ? SEARCH_MODE_HYBRID : SEARCH_MODE_BM25;
+    if (q->mode[0] && search_mode_parse(q->mode, &mode) != 0)
+        mode = SEARCH_MODE_BM25; /* checked by web_query_read() */
+    if (!sem)
+        mode = SEARCH_MODE_BM25; /* semantic features are off */
     if (!query_has_text(&sq) && sq.n_pins == 0) {
         /* Filters only: the newest papers that pass them. */
         query_cleanup(&sq);
         return find_basic(r, q, out);
     }
     rc = searcher(r, &se);
-    if (rc == ERR_NOT_FOUND) {
+    if (rc == ERR_NOT_FOUND && mode == SEARCH_MODE_DENSE) {
+        rc = 0; /* dense needs no lexical index */
+        se = NULL;
+    } else if (rc == ERR_NOT_FOUND) {
         query_cleanup(&sq);
         return find_basic(r, q, out);
     }
     struct web_hits h;
     memset(&h, 0, sizeof h);
-    h.mode = "lexical";
+    h.mode = search_mode_name(mode);
+    h.has_vectors = sem != NULL;
     size_t skip = (q->page - 1) * q->per;
     if (rc || skip >= INDEX_MAX_K) {
         query_cleanup(&sq);
@@ -204,7 +290,7 @@ int web_find(struct web_req *r, const struct web_query *q, struct web_hits *out)
     size_t want = skip + q->per > INDEX_MAX_K ? INDEX_MAX_K : skip + q->per;
     struct search_result res;
     memset(&res, 0, sizeof res);
-    rc = search_run(se, &sq, want, &res);
+    rc = search_run_mode(se, sem, &sq, q->q, mode, want, &res);
     query_cleanup(&sq);
     if (rc) {
         search_result_cleanup(&res);

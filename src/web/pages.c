@@ -583,16 +583,36 @@ static void paper_links(struct buf *o, int *rc, const struct paper *p)
     html_raw(o, rc, "</ul>\n");
 }
 
-/* The hook for similar papers: filled in when semantic search lands. */
+/* Similar papers: the SIMILAR_K nearest neighbours of the paper's stored
+ * vector (find.c, web_similar), titles linking to their pages; without
+ * vectors or the model, a note on how to turn them on. */
+#define SIMILAR_K 5
 static void paper_similar(struct web_req *r, const struct paper *p)
 {
-    int rc = 0;
-    (void)p;
-    html_raw(&r->body, &rc,
-             "<section aria-labelledby=\"similar-h\"><h2 id=\"similar-h\">Similar papers</h2>"
-             "<p class=\"hook\">Similar papers appear here once the semantic index is built "
-             "(<code>paperboy reindex</code> with the embedding model installed).</p>"
-             "</section>\n");
+    int *rc = &r->wrc;
+    struct buf *o = &r->body;
+    struct web_hits h = {0};
+    int src = web_similar(r, p->id, SIMILAR_K, &h);
+    html_raw(o, rc, "<section aria-labelledby=\"similar-h\"><h2 id=\"similar-h\">Similar papers</h2>");
+    if (src == 0 && h.n > 0) {
+        html_raw(o, rc, "<ol class=\"similar\">");
+        for (size_t i = 0; i < h.n; i++) {
+            const struct paper *q = &h.items[i].paper;
+            html_fmt(o, rc, "<li><a href=\"/papers/%s\">%s</a></li>", q->id,
+                     q->title ? q->title : q->id);
+        }
+        html_raw(o, rc, "</ol>");
+    } else if (src == 0 || src == ERR_NOT_FOUND) {
+        html_raw(o, rc,
+                 "<p class=\"hook\">This paper has no vector yet: <code>paperboy embed</code> "
+                 "adds it.</p>");
+    } else {
+        html_raw(o, rc,
+                 "<p class=\"hook\">Similar papers appear here once the semantic index is built "
+                 "(<code>paperboy embed</code> with the embedding model installed).</p>");
+    }
+    html_raw(o, rc, "</section>\n");
+    web_hits_free(&h);
 }
 
 int page_paper(struct web_req *r)
@@ -928,12 +948,19 @@ int page_search(struct web_req *r)
     html_fmt(o, wrc, " value=\"%s\"></label>", q.cat);
     html_fmt(o, wrc, "<label>From<input name=\"from\" type=\"date\" value=\"%s\"></label>", q.from);
     html_fmt(o, wrc, "<label>To<input name=\"to\" type=\"date\" value=\"%s\"></label>", q.to);
-    if (h.has_vectors) {
-        static const char *const modes[] = {"hybrid", "lexical", "semantic"};
+    if (h.has_vectors || web_has_vectors(r)) {
+        /* Only with vectors: a plain <select> in the GET form, no script. */
+        static const char *const modes[] = {"hybrid", "bm25", "dense"};
+        static const char *const labels[] = {"hybrid", "words (BM25)", "meaning (dense)"};
+        const char *cur = h.mode && strcmp(h.mode, "basic") ? h.mode : q.mode;
+        if (strcmp(cur, "lexical") == 0)
+            cur = "bm25";
+        else if (strcmp(cur, "semantic") == 0)
+            cur = "dense";
         html_raw(o, wrc, "<label>Mode<select name=\"mode\">");
         for (size_t i = 0; i < 3; i++)
             html_fmt(o, wrc, "<option value=\"%s\"%s>%s</option>", modes[i],
-                     strcmp(q.mode, modes[i]) == 0 ? " selected" : "", modes[i]);
+                     strcmp(cur, modes[i]) == 0 ? " selected" : "", labels[i]);
         html_raw(o, wrc, "</select></label>");
     }
     html_raw(o, wrc,

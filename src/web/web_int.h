@@ -328,7 +328,7 @@ struct web_query {
     const char *cat;  /* category filter ("cs.CL" or an archive "cs") */
     const char *from; /* "YYYY-MM-DD" or "" */
     const char *to;   /* "YYYY-MM-DD" or "" */
-    const char *mode; /* "", "hybrid", "lexical" or "semantic" */
+    const char *mode; /* "", "bm25", "dense", "hybrid" (or "lexical", "semantic") */
     size_t page;      /* 1-based */
     size_t per;       /* results per page */
 };
@@ -339,7 +339,7 @@ struct web_hits {
     size_t total;     /* matches over all pages (may be an estimate) */
     double *scores;   /* n scores (arena), or NULL */
     int more;         /* total is a lower bound: more may follow */
-    const char *mode; /* what ran: "lexical", "hybrid", ... */
+    const char *mode; /* what ran: "bm25", "dense", "hybrid" or "basic" */
     int has_vectors;  /* 1 when semantic search is available */
 };
 
@@ -349,6 +349,13 @@ int web_query_read(struct web_req *r, struct web_query *q /* OUT */, size_t per)
 /* Runs the search. ERR_UNSUPPORTED when this server has no search index. */
 int web_find(struct web_req *r, const struct web_query *q, struct web_hits *out /* OUT */);
 void web_hits_free(struct web_hits *h);
+/* 1 when this thread can run semantic search (paper vectors and the model
+ * beside the database), else 0. */
+int web_has_vectors(struct web_req *r);
+/* The k papers nearest to paper id by its stored vector (itself left out),
+ * best first, as hits (no daily entries). ERR_UNSUPPORTED when semantic
+ * features are off, ERR_NOT_FOUND when the paper has no vector. */
+int web_similar(struct web_req *r, const char *id, size_t k, struct web_hits *out /* OUT */);
 /* Destructor of the per-thread search handle (web->search_key). */
 void web_searcher_free(void *p);
 

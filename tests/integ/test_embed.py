@@ -93,6 +93,18 @@ else:
     t.ok(r.returncode == 0 and len(hits) == 5 and hits[0]["paper"]["id"] == recs[3]["id"]
          and len({h["paper"]["id"] for h in hits}) == 5,
          "hybrid search: the title match first, five distinct papers", r.stdout[:300] + r.stderr)
+    r = t.run("search", "--db", db, "--models", models, "--json", "--k", "5", title)
+    try:
+        doc = json.loads(r.stdout)
+    except ValueError:
+        doc = {}
+    t.ok(r.returncode == 0 and doc.get("mode") == "hybrid" and
+         [h["paper"]["id"] for h in doc.get("hits", [])] == [h["paper"]["id"] for h in hits],
+         "without --mode: hybrid when vectors exist", r.stdout[:300] + r.stderr)
+    r = t.run("search", "--db", db, "--models", t.path("none"), "--json", title)
+    t.ok(r.returncode == 0 and json.loads(r.stdout or "{}").get("mode") == "bm25"
+         and "semantic features are off" not in r.stderr,
+         "without --mode and without a model: bm25, quietly", r.stderr)
     r = t.run("search", "--db", db, "--models", t.path("none"), "--mode", "hybrid", title)
     t.ok(r.returncode == 0 and "semantic features are off" in r.stderr
          and "bm25 instead" in r.stderr, "hybrid without a model says so and runs bm25",

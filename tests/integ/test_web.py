@@ -526,6 +526,60 @@ def check_indexed_search(tmp, db):
         t.ok(st == 200 and 'Quantum widget' in text(b), 'category-only browse')
         m = s.get('/metrics')[2]
         t.ok(re.search(rb'^paperboy_index_bytes [1-9]\d*$', m, re.M), 'index size reported')
+        st, h, b = s.get('/search?q=sparse+attention')
+        t.ok('name="mode"' not in text(b), 'no mode choice without vectors')
+        st, h, b = s.get('/api/search?q=sparse+attention&mode=dense')
+        t.ok(st == 200 and json.loads(b)['mode'] == 'bm25',
+             'mode=dense without vectors runs bm25 and says so', b[:200])
+        st, h, b = s.get('/api/search?q=sparse&mode=nonsense')
+        t.ok(st == 400, 'an unknown mode is a 400', st)
+        st, h, b = s.get('/papers/2410.18000')
+        t.ok(st == 200 and 'paperboy embed' in text(b), 'similar papers: the note without vectors')
+    finally:
+        s.stop()
+
+
+def check_semantic(tmp, db):
+    """With vectors (`paperboy embed`, the model from `make model`): search
+    modes and similar papers."""
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+    models = os.environ.get('PAPERBOY_MODELS') or os.path.join(root, 'data', 'models')
+    if not os.path.exists(os.path.join(models, 'all-MiniLM-L6-v2', 'model.safetensors')):
+        t.skip('semantic search and similar papers', 'model not installed (make model)')
+        return
+    beside = os.path.join(os.path.dirname(db), 'models')
+    if not os.path.exists(beside):
+        os.symlink(os.path.abspath(models), beside)
+    r = subprocess.run([PAPERBOY, 'embed', '--db', db], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=900)
+    t.ok(r.returncode == 0, 'paperboy embed the fixture papers',
+         r.stdout.decode('utf-8', 'replace'))
+    s = wf.Server(PAPERBOY, db, tmp)
+    try:
+        st, h, b = s.get('/api/search?q=sparse+attention')
+        doc = json.loads(b)
+        t.ok(st == 200 and doc['mode'] == 'hybrid' and doc['results'],
+             'hybrid is the default with vectors', doc.get('mode'))
+        for m in ('bm25', 'dense', 'hybrid'):
+            st, h, b = s.get('/api/search?q=sparse+attention+long+context&mode=' + m)
+            doc = json.loads(b)
+            t.ok(st == 200 and doc['mode'] == m and doc['results'] and
+                 'sparse' in doc['results'][0]['title'].lower(), 'mode=%s runs' % m,
+                 b[:300])
+        st, h, b = s.get('/search?q=quantum+widgets&mode=dense')
+        page = text(b)
+        t.ok(st == 200 and 'name="mode"' in page and
+             '<option value="dense" selected>' in page and 'widget study' in page,
+             'search page: the mode choice, dense selected',
+             page[page.find('<form'):page.find('<form') + 1500])
+        st, h, b = s.get('/papers/2410.18000')
+        page = text(b)
+        sim = page[page.find('id="similar-h"'):]
+        sim = sim[:sim.find('</section>')]
+        links = re.findall(r'<li><a href="/papers/([^"]+)">', sim)
+        t.ok(st == 200 and len(links) == 5 and '2410.18000' not in links and
+             links[0].startswith('2410.180'), 'similar papers: five neighbours, not itself',
+             links)
     finally:
         s.stop()
 
@@ -557,6 +611,7 @@ def main():
             t.ok(rc == 0, 'serve exits 0 on SIGTERM', rc)
         check_limits(tmp, db)
         check_indexed_search(tmp, db)
+        check_semantic(tmp, db)
     except Exception as e:  # report, never hide
         import traceback
         t.ok(False, 'test ran to the end', traceback.format_exc())
