@@ -59,8 +59,7 @@ struct atom_entry {
     struct buf dois;    /* arxiv:doi values, space-separated */
     char *doi_link;     /* a DOI taken from a link, if no arxiv:doi */
     struct buf names;   /* author names joined with ", " */
-    size_t bytes;
-    char bad[200];
+    struct xml_budget budget;
     struct paper paper;
 };
 
@@ -79,6 +78,7 @@ static void entry_init(struct atom_entry *e)
     buf_init(&e->cats, ATOM_FIELD_MAX);
     buf_init(&e->dois, ATOM_FIELD_MAX);
     buf_init(&e->names, ATOM_ENTRY_MAX);
+    xml_budget_init(&e->budget, ATOM_ENTRY_MAX, "entry");
     paper_init(&e->paper);
 }
 
@@ -92,34 +92,6 @@ static void entry_cleanup(struct atom_entry *e)
     buf_cleanup(&e->dois);
     buf_cleanup(&e->names);
     paper_cleanup(&e->paper);
-}
-
-static void entry_bad(struct atom_entry *e, const char *fmt, const char *arg)
-{
-    if (e->bad[0] == '\0')
-        snprintf(e->bad, sizeof e->bad, fmt, arg);
-}
-
-static char *fold(const char *s)
-{
-    return s ? text_fold(s, strlen(s)) : NULL;
-}
-
-/* Reads the current element's text into *dst (first occurrence kept),
- * charging the entry's budget; caps mark the entry bad and return 0. */
-static int entry_field(struct atom_ctx *c, struct atom_entry *e, char **dst)
-{
-    int rc = xml_stream_field(c->xs, &c->scratch, dst);
-    if (rc == ERR_TOO_LARGE) {
-        entry_bad(e, "field <%s> is over the 1 MiB cap", xml_stream_name(c->xs));
-        return 0;
-    }
-    if (rc < 0)
-        return rc;
-    e->bytes += c->scratch.len;
-    if (e->bytes > ATOM_ENTRY_MAX)
-        entry_bad(e, "entry text is over the 8 MiB cap (at <%s>)", xml_stream_name(c->xs));
-    return 0;
 }
 
 /* Appends word to a space-separated list unless it is already there. */
@@ -142,7 +114,7 @@ static void list_add(struct atom_entry *e, struct buf *list, const char *word)
         buf_put(list, &rc, " ", 1);
     buf_put(list, &rc, word, n);
     if (rc)
-        entry_bad(e, "%s", "too many categories or DOIs");
+        xml_budget_bad(&e->budget, "%s", "too many categories or DOIs");
 }
 
 /* The DOI in a link to doi.org or dx.doi.org, as a malloc'ed string. */
@@ -169,11 +141,11 @@ static int atom_author(struct atom_ctx *c, struct atom_entry *e)
         while ((rc = xml_stream_child(c->xs, d)) == 1) {
             const char *n = xml_stream_name(c->xs);
             if (strcmp(n, "name") == 0) {
-                rc = entry_field(c, e, &name);
+                rc = xml_stream_field_budget(c->xs, &c->scratch, &name, &e->budget);
             } else if (strcmp(n, "affiliation") == 0) {
                 char *a = NULL;
-                rc = entry_field(c, e, &a);
-                char *fa = fold(a);
+                rc = xml_stream_field_budget(c->xs, &c->scratch, &a, &e->budget);
+                char *fa = text_fold_str(a);
                 if (fa && *fa) {
                     if (aff.len)
                         buf_append_str(&aff, "; ");
@@ -188,11 +160,11 @@ static int atom_author(struct atom_ctx *c, struct atom_entry *e)
     }
     if (rc >= 0) {
         rc = 0;
-        char *raw = fold(name);
+        char *raw = text_fold_str(name);
         if (!raw || !*raw) {
             /* an author without a name: nothing to add */
         } else if (e->paper.n_authors >= ATOM_MAX_AUTHORS) {
-            entry_bad(e, "more than %s authors", "20000");
+            xml_budget_bad(&e->budget, "more than %s authors", "20000");
         } else {
             char *disp = tex_to_utf8(raw, strlen(raw));
             paper_add_author(&e->paper, disp, NULL, NULL, NULL);
@@ -215,10 +187,10 @@ static void atom_term(struct atom_ctx *c, struct atom_entry *e, int primary)
 {
     char *t = NULL;
     if (xml_stream_attr(c->xs, "term", ATOM_ATTR_MAX, &t) != 0) {
-        entry_bad(e, "%s", "category term is too long");
+        xml_budget_bad(&e->budget, "%s", "category term is too long");
         return;
     }
-    char *ft = fold(t);
+    char *ft = text_fold_str(t);
     free(t);
     if (ft && *ft && !strchr(ft, ' ')) {
         if (primary && !e->primary) {
@@ -255,19 +227,19 @@ static int atom_entry_children(struct atom_ctx *c, struct atom_entry *e)
     while ((rc = xml_stream_child(c->xs, d)) == 1) {
         const char *n = xml_stream_name(c->xs);
         if (strcmp(n, "id") == 0)
-            rc = entry_field(c, e, &e->id);
+            rc = xml_stream_field_budget(c->xs, &c->scratch, &e->id, &e->budget);
         else if (strcmp(n, "published") == 0)
-            rc = entry_field(c, e, &e->published);
+            rc = xml_stream_field_budget(c->xs, &c->scratch, &e->published, &e->budget);
         else if (strcmp(n, "updated") == 0)
-            rc = entry_field(c, e, &e->updated);
+            rc = xml_stream_field_budget(c->xs, &c->scratch, &e->updated, &e->budget);
         else if (strcmp(n, "title") == 0)
-            rc = entry_field(c, e, &e->title);
+            rc = xml_stream_field_budget(c->xs, &c->scratch, &e->title, &e->budget);
         else if (strcmp(n, "summary") == 0)
-            rc = entry_field(c, e, &e->summary);
+            rc = xml_stream_field_budget(c->xs, &c->scratch, &e->summary, &e->budget);
         else if (strcmp(n, "journal_ref") == 0)
-            rc = entry_field(c, e, &e->journal_ref);
+            rc = xml_stream_field_budget(c->xs, &c->scratch, &e->journal_ref, &e->budget);
         else if (strcmp(n, "comment") == 0)
-            rc = entry_field(c, e, &e->comment);
+            rc = xml_stream_field_budget(c->xs, &c->scratch, &e->comment, &e->budget);
         else if (strcmp(n, "author") == 0)
             rc = atom_author(c, e);
         else if (strcmp(n, "primary_category") == 0)
@@ -278,8 +250,8 @@ static int atom_entry_children(struct atom_ctx *c, struct atom_entry *e)
             atom_link(c, e);
         else if (strcmp(n, "doi") == 0) {
             char *v = NULL;
-            rc = entry_field(c, e, &v);
-            char *f = fold(v);
+            rc = xml_stream_field_budget(c->xs, &c->scratch, &v, &e->budget);
+            char *f = text_fold_str(v);
             if (f && *f) {
                 /* arXiv writes several DOIs space-separated, one per element */
                 char *save = NULL;
@@ -295,31 +267,31 @@ static int atom_entry_children(struct atom_ctx *c, struct atom_entry *e)
     return rc < 0 ? rc : 0;
 }
 
-/* Fills e->paper from the raw fields; on a problem writes e->bad. */
+/* Fills e->paper from the raw fields; on a problem writes e->budget.bad. */
 static void entry_finish(struct atom_entry *e)
 {
     struct paper *p = &e->paper;
-    if (e->bad[0])
+    if (e->budget.bad[0])
         return;
     int version = 0;
     if (!e->id || !*e->id) {
-        entry_bad(e, "%s", "entry has no id");
+        xml_budget_bad(&e->budget, "%s", "entry has no id");
         return;
     }
     if (arxiv_id_parse(e->id, strlen(e->id), &p->id, &version) != 0) {
-        char *f = fold(e->id);
-        entry_bad(e, "entry id is not an arXiv id: \"%.80s\"", f);
+        char *f = text_fold_str(e->id);
+        xml_budget_bad(&e->budget, "entry id is not an arXiv id: \"%.80s\"", f);
         free(f);
         return;
     }
-    p->title = fold(e->title);
+    p->title = text_fold_str(e->title);
     if (!p->title || !*p->title) {
-        entry_bad(e, "%s", "entry has no title");
+        xml_budget_bad(&e->budget, "%s", "entry has no title");
         return;
     }
     p->title_raw = e->title, e->title = NULL;
     if (e->summary) {
-        p->abstract = fold(e->summary);
+        p->abstract = text_fold_str(e->summary);
         p->abstract_raw = e->summary, e->summary = NULL;
     }
     if (e->names.len)
@@ -350,8 +322,8 @@ static void entry_finish(struct atom_entry *e)
         p->doi = xstrndup(e->dois.p, e->dois.len);
     else if (e->doi_link)
         p->doi = xstrdup(e->doi_link);
-    p->journal_ref = fold(e->journal_ref);
-    p->comments = fold(e->comment);
+    p->journal_ref = text_fold_str(e->journal_ref);
+    p->comments = text_fold_str(e->comment);
     char **opt[] = {&p->journal_ref, &p->comments};
     for (size_t i = 0; i < 2; i++)
         if (*opt[i] && !**opt[i]) {
@@ -384,7 +356,7 @@ static int atom_entry(struct atom_ctx *c)
     /* An error entry: titled "Error" and its id is not a paper's (it is
      * http://arxiv.org/api/errors#...), so a paper titled "Error" still
      * reads as a paper. */
-    char *t = fold(e.title);
+    char *t = text_fold_str(e.title);
     int is_error = t && strcmp(t, "Error") == 0;
     free(t);
     if (is_error && e.id && !strstr(e.id, "/api/errors")) {
@@ -394,7 +366,7 @@ static int atom_entry(struct atom_ctx *c)
         free(id);
     }
     if (is_error) {
-        char *msg = fold(e.summary);
+        char *msg = text_fold_str(e.summary);
         char why[400];
         snprintf(why, sizeof why, "arXiv API error: %.300s", msg && *msg ? msg : "(no message)");
         free(msg);
@@ -403,9 +375,9 @@ static int atom_entry(struct atom_ctx *c)
         goto out;
     }
     entry_finish(&e);
-    if (e.bad[0]) {
+    if (e.budget.bad[0]) {
         if (c->sink->on_error)
-            c->sink->on_error(c->sink->ctx, c->entryno, e.bad);
+            c->sink->on_error(c->sink->ctx, c->entryno, e.budget.bad);
         goto out;
     }
     struct ingest_record ir = {.paper = &e.paper, .daily = NULL, .where = c->entryno};

@@ -65,8 +65,7 @@ struct oai_rec {
     char *id, *created, *updated, *title, *abstract, *categories, *comments, *report_no,
         *journal_ref, *doi, *license, *submitter, *authors; /* authors: arXivRaw's string */
     struct buf names;   /* arXiv: the raw author names joined with ", " */
-    size_t bytes;       /* text read so far, against OAI_RECORD_MAX */
-    char bad[200];      /* the first reason the record is unusable, or "" */
+    struct xml_budget budget; /* text read so far; the first reason it is unusable */
     struct paper paper; /* authors and versions go straight here */
 };
 
@@ -89,6 +88,7 @@ static void rec_init(struct oai_rec *r)
 {
     memset(r, 0, sizeof *r);
     buf_init(&r->names, OAI_RECORD_MAX);
+    xml_budget_init(&r->budget, OAI_RECORD_MAX, "record");
     paper_init(&r->paper);
 }
 
@@ -101,36 +101,6 @@ static void rec_cleanup(struct oai_rec *r)
         free(*f[i]);
     buf_cleanup(&r->names);
     paper_cleanup(&r->paper);
-}
-
-static void rec_bad(struct oai_rec *r, const char *fmt, const char *arg)
-{
-    if (r->bad[0] == '\0')
-        snprintf(r->bad, sizeof r->bad, fmt, arg);
-}
-
-/* Reads the current element's text into *dst, charging the record's
- * budget. Over a cap the record is marked bad and 0 is returned, so that
- * reading goes on; a negative return is a document error. */
-static int rec_field(struct oai_ctx *c, struct oai_rec *r, char **dst)
-{
-    int rc = xml_stream_field(c->xs, &c->scratch, dst);
-    if (rc == ERR_TOO_LARGE) {
-        rec_bad(r, "field <%s> is over the 1 MiB cap", xml_stream_name(c->xs));
-        return 0;
-    }
-    if (rc < 0)
-        return rc;
-    r->bytes += c->scratch.len;
-    if (r->bytes > OAI_RECORD_MAX)
-        rec_bad(r, "record text is over the 8 MiB cap (at <%s>)", xml_stream_name(c->xs));
-    return 0;
-}
-
-/* Returns a folded copy of s (NULL stays NULL). */
-static char *fold(const char *s)
-{
-    return s ? text_fold(s, strlen(s)) : NULL;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -149,15 +119,15 @@ static int arxiv_author(struct oai_ctx *c, struct oai_rec *r)
             const char *n = xml_stream_name(c->xs);
             char *a = NULL;
             if (strcmp(n, "keyname") == 0)
-                rc = rec_field(c, r, &key);
+                rc = xml_stream_field_budget(c->xs, &c->scratch, &key, &r->budget);
             else if (strcmp(n, "forenames") == 0)
-                rc = rec_field(c, r, &fore);
+                rc = xml_stream_field_budget(c->xs, &c->scratch, &fore, &r->budget);
             else if (strcmp(n, "suffix") == 0)
-                rc = rec_field(c, r, &suffix);
+                rc = xml_stream_field_budget(c->xs, &c->scratch, &suffix, &r->budget);
             else if (strcmp(n, "affiliation") == 0) {
-                rc = rec_field(c, r, &a);
+                rc = xml_stream_field_budget(c->xs, &c->scratch, &a, &r->budget);
                 if (a && *a) {
-                    char *fa = fold(a);
+                    char *fa = text_fold_str(a);
                     if (aff.len)
                         buf_append_str(&aff, "; ");
                     buf_append_str(&aff, fa);
@@ -176,7 +146,7 @@ static int arxiv_author(struct oai_ctx *c, struct oai_rec *r)
         buf_init(&raw, OAI_RECORD_MAX);
         char *parts[] = {fore, key, suffix};
         for (size_t i = 0; i < 3; i++) {
-            char *f = fold(parts[i]);
+            char *f = text_fold_str(parts[i]);
             if (f && *f) {
                 if (raw.len)
                     buf_append_str(&raw, " ");
@@ -187,13 +157,13 @@ static int arxiv_author(struct oai_ctx *c, struct oai_rec *r)
         if (raw.len == 0) {
             /* an empty <author/>: nothing to add */
         } else if (r->paper.n_authors >= OAI_MAX_AUTHORS) {
-            rec_bad(r, "more than %s authors", "20000");
+            xml_budget_bad(&r->budget, "more than %s authors", "20000");
         } else {
             char *name = tex_to_utf8(raw.p, raw.len);
             char *fk = key ? tex_to_utf8(key, strlen(key)) : NULL;
             char *ff = fore ? tex_to_utf8(fore, strlen(fore)) : NULL;
             char *fs = suffix ? tex_to_utf8(suffix, strlen(suffix)) : NULL;
-            char *k2 = fold(fk), *f2 = fold(ff), *s2 = fold(fs);
+            char *k2 = text_fold_str(fk), *f2 = text_fold_str(ff), *s2 = text_fold_str(fs);
             paper_add_author(&r->paper, name, k2 && *k2 ? k2 : NULL, f2 && *f2 ? f2 : NULL,
                              s2 && *s2 ? s2 : NULL);
             if (aff.len)
@@ -237,9 +207,9 @@ static int raw_version(struct oai_ctx *c, struct oai_rec *r)
         while ((rc = xml_stream_child(c->xs, d)) == 1) {
             const char *n = xml_stream_name(c->xs);
             if (strcmp(n, "date") == 0)
-                rc = rec_field(c, r, &date);
+                rc = xml_stream_field_budget(c->xs, &c->scratch, &date, &r->budget);
             else if (strcmp(n, "size") == 0)
-                rc = rec_field(c, r, &size);
+                rc = xml_stream_field_budget(c->xs, &c->scratch, &size, &r->budget);
             if (rc < 0)
                 break;
         }
@@ -253,10 +223,10 @@ static int raw_version(struct oai_ctx *c, struct oai_rec *r)
         while (p && *p >= '0' && *p <= '9' && num < 100000)
             num = num * 10 + (*p++ - '0');
         if (!v || !p || *p != '\0' || num <= 0 || num > OAI_MAX_VERSIONS) {
-            rec_bad(r, "bad version number \"%.40s\"", v ? v : "");
+            xml_budget_bad(&r->budget, "bad version number \"%.40s\"", v ? v : "");
         } else {
             char *nd = date ? date_normalize(date, strlen(date)) : NULL;
-            char *ns = fold(size);
+            char *ns = text_fold_str(size);
             paper_add_version(&r->paper, num, nd, ns && *ns ? ns : NULL);
             free(nd), free(ns);
         }
@@ -300,9 +270,9 @@ static int oai_metadata_format(struct oai_ctx *c, struct oai_rec *r)
             dst = &r->submitter;
 
         if (dst)
-            rc = rec_field(c, r, dst);
+            rc = xml_stream_field_budget(c->xs, &c->scratch, dst, &r->budget);
         else if (strcmp(n, "authors") == 0)
-            rc = r->format == OAI_FMT_ARXIV ? arxiv_authors(c, r) : rec_field(c, r, &r->authors);
+            rc = r->format == OAI_FMT_ARXIV ? arxiv_authors(c, r) : xml_stream_field_budget(c->xs, &c->scratch, &r->authors, &r->budget);
         else if (r->format == OAI_FMT_ARXIVRAW && strcmp(n, "version") == 0)
             rc = raw_version(c, r);
         if (rc < 0)
@@ -318,14 +288,14 @@ static int oai_metadata(struct oai_ctx *c, struct oai_rec *r)
         return 0;
     while ((rc = xml_stream_child(c->xs, d)) == 1) {
         const char *n = xml_stream_name(c->xs);
-        if (r->format != OAI_FMT_NONE || r->bad[0])
+        if (r->format != OAI_FMT_NONE || r->budget.bad[0])
             continue; /* one metadata element per record */
         if (strcmp(n, "arXiv") == 0)
             r->format = OAI_FMT_ARXIV;
         else if (strcmp(n, "arXivRaw") == 0)
             r->format = OAI_FMT_ARXIVRAW;
         else {
-            rec_bad(r, "unsupported metadata format <%.40s>", n);
+            xml_budget_bad(&r->budget, "unsupported metadata format <%.40s>", n);
             continue;
         }
         rc = oai_metadata_format(c, r);
@@ -347,7 +317,7 @@ static int oai_header(struct oai_ctx *c, struct oai_rec *r)
         return 0;
     while ((rc = xml_stream_child(c->xs, d)) == 1) {
         if (strcmp(xml_stream_name(c->xs), "identifier") == 0)
-            rc = rec_field(c, r, &r->identifier);
+            rc = xml_stream_field_budget(c->xs, &c->scratch, &r->identifier, &r->budget);
         if (rc < 0)
             break;
     }
@@ -358,38 +328,38 @@ static int oai_header(struct oai_ctx *c, struct oai_rec *r)
 /* From raw record to struct paper                                           */
 /* ------------------------------------------------------------------------- */
 
-/* Fills r->paper from the raw fields; on a problem writes r->bad. */
+/* Fills r->paper from the raw fields; on a problem writes r->budget.bad. */
 static void rec_finish(struct oai_rec *r)
 {
     struct paper *p = &r->paper;
-    if (r->bad[0])
+    if (r->budget.bad[0])
         return;
     if (r->format == OAI_FMT_NONE) {
-        rec_bad(r, "%s", "record has no arXiv or arXivRaw metadata");
+        xml_budget_bad(&r->budget, "%s", "record has no arXiv or arXivRaw metadata");
         return;
     }
     const char *idsrc = r->id ? r->id : r->identifier;
     if (!idsrc || !*idsrc) {
-        rec_bad(r, "%s", "record has no id");
+        xml_budget_bad(&r->budget, "%s", "record has no id");
         return;
     }
     if (arxiv_id_parse(idsrc, strlen(idsrc), &p->id, NULL) != 0) {
-        char *f = fold(idsrc);
-        rec_bad(r, "invalid arXiv id \"%.60s\"", f);
+        char *f = text_fold_str(idsrc);
+        xml_budget_bad(&r->budget, "invalid arXiv id \"%.60s\"", f);
         free(f);
         return;
     }
-    p->title = fold(r->title);
+    p->title = text_fold_str(r->title);
     if (!p->title || !*p->title) {
-        rec_bad(r, "%s", "record has no title");
+        xml_budget_bad(&r->budget, "%s", "record has no title");
         return;
     }
     p->title_raw = r->title, r->title = NULL;
     if (r->abstract) {
-        p->abstract = fold(r->abstract);
+        p->abstract = text_fold_str(r->abstract);
         p->abstract_raw = r->abstract, r->abstract = NULL;
     }
-    p->categories = fold(r->categories);
+    p->categories = text_fold_str(r->categories);
     if (p->categories && *p->categories) {
         size_t n = strcspn(p->categories, " ");
         p->primary_category = xstrndup(p->categories, n);
@@ -397,12 +367,12 @@ static void rec_finish(struct oai_rec *r)
         free(p->categories);
         p->categories = NULL;
     }
-    p->comments = fold(r->comments);
-    p->journal_ref = fold(r->journal_ref);
-    p->doi = fold(r->doi);
-    p->report_no = fold(r->report_no);
-    p->license = fold(r->license);
-    p->submitter = fold(r->submitter);
+    p->comments = text_fold_str(r->comments);
+    p->journal_ref = text_fold_str(r->journal_ref);
+    p->doi = text_fold_str(r->doi);
+    p->report_no = text_fold_str(r->report_no);
+    p->license = text_fold_str(r->license);
+    p->submitter = text_fold_str(r->submitter);
     /* Empty elements say nothing. */
     char **opt[] = {&p->comments, &p->journal_ref, &p->doi, &p->report_no, &p->license,
                     &p->submitter};
@@ -421,7 +391,7 @@ static void rec_finish(struct oai_rec *r)
             p->updated = xstrdup(p->created);
     } else {
         if (r->authors) {
-            char *f = fold(r->authors);
+            char *f = text_fold_str(r->authors);
             if (*f) {
                 authors_split(p, f, strlen(f));
                 p->authors_raw = f;
@@ -465,9 +435,9 @@ static int oai_record(struct oai_ctx *c)
         goto out;
     }
     rec_finish(&r);
-    if (r.bad[0]) {
+    if (r.budget.bad[0]) {
         if (c->sink->on_error)
-            c->sink->on_error(c->sink->ctx, c->recno, r.bad);
+            c->sink->on_error(c->sink->ctx, c->recno, r.budget.bad);
         goto out;
     }
     struct ingest_record ir = {.paper = &r.paper, .daily = NULL, .where = c->recno};
@@ -557,7 +527,7 @@ static int oai_root(struct oai_ctx *c)
             rc = xml_stream_field(c->xs, &c->scratch, &v);
             if (rc == 0) {
                 free(pg->response_date);
-                pg->response_date = fold(v);
+                pg->response_date = text_fold_str(v);
             }
             free(v);
             if (rc == ERR_TOO_LARGE)
@@ -570,7 +540,7 @@ static int oai_root(struct oai_ctx *c)
                 rc = 0;
             if (!pg->error_code) { /* the first error wins */
                 pg->error_code = code ? code : xstrdup("unknown");
-                pg->error_message = fold(msg);
+                pg->error_message = text_fold_str(msg);
                 code = NULL;
             }
             free(code);

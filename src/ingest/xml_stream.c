@@ -467,3 +467,34 @@ long xml_stream_line(const struct xml_stream *xs)
     int l = xmlTextReaderGetParserLineNumber(xs->r);
     return l > 0 ? l : 1;
 }
+
+void xml_budget_init(struct xml_budget *b, size_t max, const char *unit)
+{
+    b->bytes = 0;
+    b->max = max;
+    b->unit = unit;
+    b->bad[0] = '\0';
+}
+
+void xml_budget_bad(struct xml_budget *b, const char *fmt, const char *arg)
+{
+    if (b->bad[0] == '\0')
+        snprintf(b->bad, sizeof b->bad, fmt, arg);
+}
+
+int xml_stream_field_budget(struct xml_stream *xs, struct buf *scratch, char **dst,
+                            struct xml_budget *b)
+{
+    int rc = xml_stream_field(xs, scratch, dst);
+    if (rc == ERR_TOO_LARGE) {
+        xml_budget_bad(b, "field <%s> is over the 1 MiB cap", xml_stream_name(xs));
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
+    b->bytes += scratch->len;
+    if (b->bytes > b->max && b->bad[0] == '\0')
+        snprintf(b->bad, sizeof b->bad, "%s text is over the %zu MiB cap (at <%s>)", b->unit,
+                 b->max >> 20, xml_stream_name(xs));
+    return 0;
+}

@@ -85,6 +85,25 @@ int xml_stream_text(struct xml_stream *xs, struct buf *b);
  * consumed) or a document error. */
 int xml_stream_field(struct xml_stream *xs, struct buf *scratch, char **dst);
 
+/* What one record (an OAI <record>, an Atom <entry>) may hold: the text
+ * read so far against a cap, and the first reason the record is unusable
+ * ("" while it is fine). Readers report bad records and read on. */
+struct xml_budget {
+    size_t bytes;
+    size_t max;
+    const char *unit; /* "record" or "entry", for messages */
+    char bad[200];
+};
+
+void xml_budget_init(struct xml_budget *b, size_t max, const char *unit);
+/* Records the first reason the record is unusable (fmt takes one %s). */
+void xml_budget_bad(struct xml_budget *b, const char *fmt, const char *arg);
+/* xml_stream_field, charging b: a field over its cap or a record over
+ * b->max marks b bad and returns 0 so reading goes on; a negative return is
+ * a document error. */
+int xml_stream_field_budget(struct xml_stream *xs, struct buf *scratch, char **dst,
+                            struct xml_budget *b);
+
 /* The code of the failure that stopped the stream (0 if none). */
 int xml_stream_status(const struct xml_stream *xs);
 /* A one-line description of that failure ("XML error at line 12: ..."),

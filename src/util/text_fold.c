@@ -1,6 +1,8 @@
 /* text_fold.c - whitespace folding for display text (see text_fold.h). */
 #include "util/text_fold.h"
 
+#include <string.h>
+
 #include "util/mem.h"
 
 /* The bytes text_fold() treats as whitespace. */
@@ -59,4 +61,9 @@ int text_fold_equals(const char *p, size_t len, const char *folded)
         i++;
     }
     return *f == '\0';
+}
+
+char *text_fold_str(const char *s)
+{
+    return s ? text_fold(s, strlen(s)) : NULL;
 }

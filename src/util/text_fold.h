@@ -20,6 +20,8 @@
  * (including arXiv's hard line breaks) folded to one space and the ends
  * trimmed: the display form of titles and abstracts. free() it. */
 char *text_fold(const char *p, size_t len);
+/* text_fold of a NUL-terminated string; NULL stays NULL. */
+char *text_fold_str(const char *s);
 
 /* Returns 1 when text_fold(p, len) would equal the NUL-terminated folded,
  * else 0, without allocating. */
