@@ -109,7 +109,8 @@ asan:
 fuzz:
 	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang FUZZ=1 fuzz-bins
 
-test: deps
+test:
+	@scripts/deps.sh --test
 	@scripts/install-model.sh $(DATA)/models || echo "test: no model; the encoder tests will skip"
 	@$(MAKE) --no-print-directory all unit-bins
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all unit-bins

@@ -3,23 +3,29 @@
 # Quiet when everything is present; otherwise apt-get installs only what is
 # missing. Python packages used by tests go to a virtual environment in
 # build/venv (never in the product's path; see scripts/test-venv.sh).
-# chromium + chromium-driver run the browser tests (tests/integ/test_web_browser.py);
-# --bench also installs wrk for bench/http/run.sh.
+#   scripts/deps.sh          what `make run` needs: the build and the libraries
+#   scripts/deps.sh --test   also what `make test` needs: clang (libFuzzer),
+#                            chromium + chromium-driver (browser tests),
+#                            python3-venv (Selenium's venv)
+#   scripts/deps.sh --bench  also wrk for bench/http/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(
-  build-essential pkg-config clang libclang-rt-14-dev
+  build-essential pkg-config
   libsqlite3-dev sqlite3 libxml2-dev libcjson-dev libcurl4-openssl-dev
   libutf8proc-dev libstemmer-dev libopenblas-dev libmicrohttpd-dev libargon2-dev zlib1g-dev
-  python3 python3-venv ca-certificates
-  chromium chromium-driver
+  python3 ca-certificates
 )
-# Only for the benchmarks (scripts/deps.sh --bench): the HTTP load generator.
+TEST_PKGS=(clang libclang-rt-14-dev python3-venv chromium chromium-driver)
 BENCH_PKGS=(wrk)
-if [ "${1:-}" = "--bench" ]; then
-  PKGS+=("${BENCH_PKGS[@]}")
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --test) PKGS+=("${TEST_PKGS[@]}") ;;
+    --bench) PKGS+=("${TEST_PKGS[@]}" "${BENCH_PKGS[@]}") ;;
+    *) echo "deps.sh: unknown option $arg (accepted: --test, --bench)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${PKGS[@]}"; do
