@@ -60,12 +60,10 @@ int cmd_ingest(int argc, char **argv)
         rc = ingest_pipeline_file(p, a.pos[i]);
         if (rc) {
             files_failed++;
-            if (rc == ERR_DB || rc == ERR_IO || rc == ERR_CORRUPT) {
-                /* The database itself failed (disk full, corrupt): further
-                 * files would fail the same way. */
-                if (rc != ERR_IO || i + 1 == a.n_pos)
-                    break;
-            }
+            /* The database itself failed: further files would fail the same
+             * way. A bad input file (ERR_IO, ERR_PARSE, ...) only stops itself. */
+            if (rc == ERR_DB || rc == ERR_CORRUPT)
+                break;
         }
     }
     struct ingest_stats st;
