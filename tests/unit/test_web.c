@@ -468,6 +468,7 @@ static void test_pages(void)
     f->w.cfg.db_path = path;
     f->w.cfg.base_url = "http://example.test";
     pthread_key_create(&f->w.store_key, store_close_cb);
+    pthread_key_create(&f->w.search_key, NULL);
     web_assets_init(&f->w);
     atomic_store(&f->w.cached_papers, -1);
 
@@ -544,6 +545,9 @@ static void test_pages(void)
     store_close(s);
     pthread_setspecific(f->w.store_key, NULL);
     pthread_key_delete(f->w.store_key);
+    web_searcher_free(pthread_getspecific(f->w.search_key));
+    pthread_setspecific(f->w.search_key, NULL);
+    pthread_key_delete(f->w.search_key);
     free(f);
     char side[sizeof path + 8];
     unlink(path);
