@@ -23,6 +23,7 @@
 #include <utf8proc.h>
 
 #include "util/buf.h"
+#include "util/hash.h"
 #include "util/err.h"
 #include "util/mem.h"
 
@@ -36,20 +37,10 @@ struct wordpiece {
     int32_t cls, sep, unk, pad, mask;
 };
 
-static uint64_t fnv1a(const char *p, size_t len)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)p[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 int32_t wordpiece_lookup(const struct wordpiece *wp, const char *tok, size_t len)
 {
     size_t mask = wp->n_slots - 1;
-    for (size_t i = (size_t)fnv1a(tok, len) & mask;; i = (i + 1) & mask) {
+    for (size_t i = (size_t)hash64(tok, len, 0) & mask;; i = (i + 1) & mask) {
         int32_t id = wp->slots[i];
         if (id < 0)
             return -1;
@@ -95,7 +86,7 @@ int wordpiece_new(const char *p, size_t len, struct wordpiece **out)
     size_t mask = wp->n_slots - 1;
     for (size_t k = 0; k < lines; k++) {
         size_t tl = strlen(wp->tok[k]);
-        size_t i = (size_t)fnv1a(wp->tok[k], tl) & mask;
+        size_t i = (size_t)hash64(wp->tok[k], tl, 0) & mask;
         while (wp->slots[i] >= 0 && strcmp(wp->tok[wp->slots[i]], wp->tok[k]) != 0)
             i = (i + 1) & mask;
         wp->slots[i] = (int32_t)k; /* a repeat keeps its last id */

@@ -24,6 +24,7 @@
 
 #include "index/index_int.h"
 #include "util/err.h"
+#include "util/hash.h"
 #include "util/mem.h"
 
 struct index {
@@ -729,7 +730,7 @@ static const char *b_copy(struct wbatch *b, const char *s)
 
 static int lat_find(const struct index_writer *w, int64_t rowid, size_t *slot)
 {
-    size_t h = (size_t)index_hash64(&rowid, 8, 7) & w->lat_mask;
+    size_t h = (size_t)hash64(&rowid, 8, 7) & w->lat_mask;
     while (w->latest[h].rowid != -1) {
         if (w->latest[h].rowid == rowid) {
             *slot = h;

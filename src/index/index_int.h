@@ -314,8 +314,6 @@ uint32_t index_membuf_docs(const struct membuf *mb);
 int index_seg_create(struct index *ix, const struct seg_docvals *dv, char *name, size_t cap,
                      struct seg_out **out /* OUT */);
 
-/* --- helpers --- */
-uint64_t index_hash64(const void *p, size_t n, uint64_t seed);
 int index_cmp_str_ptr(const void *a, const void *b); /* qsort on char * */
 uint32_t index_crc32(uint32_t crc, const void *p, size_t n);
 int index_fsync_dir(const char *dir);

@@ -17,6 +17,7 @@
 
 #include "index/index_int.h"
 #include "util/err.h"
+#include "util/hash.h"
 #include "util/mem.h"
 
 struct wterm {
@@ -75,29 +76,6 @@ struct membuf {
     uint32_t wmap_epoch;
 };
 
-uint64_t index_hash64(const void *p, size_t n, uint64_t seed)
-{
-    const uint8_t *b = p;
-    uint64_t h = seed ^ (n * 0x9E3779B97F4A7C15ull);
-    while (n >= 8) {
-        uint64_t v;
-        memcpy(&v, b, 8);
-        h = (h ^ v) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-        b += 8;
-        n -= 8;
-    }
-    uint64_t v = 0;
-    memcpy(&v, b, n);
-    h ^= v;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
-    return h;
-}
-
 static void mb_reset(struct membuf *w)
 {
     for (uint32_t i = 0; i < w->n_terms; i++)
@@ -119,7 +97,7 @@ static void table_grow(struct membuf *w)
     uint32_t *t = xcalloc((size_t)mask + 1, sizeof *t);
     for (uint32_t i = 0; i < w->n_terms; i++) {
         struct wterm *x = &w->terms[i];
-        uint32_t h = (uint32_t)index_hash64(w->str + x->str_off, x->len, x->field) & mask;
+        uint32_t h = (uint32_t)hash64(w->str + x->str_off, x->len, x->field) & mask;
         while (t[h])
             h = (h + 1) & mask;
         t[h] = i + 1;
@@ -131,7 +109,7 @@ static void table_grow(struct membuf *w)
 
 static uint32_t term_id(struct membuf *w, int field, const char *s, size_t len)
 {
-    uint32_t h = (uint32_t)index_hash64(s, len, (uint64_t)field) & w->table_mask;
+    uint32_t h = (uint32_t)hash64(s, len, (uint64_t)field) & w->table_mask;
     for (;;) {
         uint32_t v = w->table[h];
         if (!v)

@@ -29,6 +29,7 @@
 #include <utf8proc.h>
 
 #include "util/err.h"
+#include "util/hash.h"
 #include "util/mem.h"
 
 /* ------------------------------------------------------------------ */
@@ -206,16 +207,6 @@ struct text_analyzer {
     char out[TEXT_MAX_TERM * 2 + 8];
 };
 
-static uint32_t hash_bytes(const char *p, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)p[i];
-        h *= 16777619u;
-    }
-    return h;
-}
-
 int text_analyzer_new(const struct text_analyzer_opts *o, struct text_analyzer **out)
 {
     struct text_analyzer_opts def;
@@ -242,7 +233,7 @@ int text_analyzer_new(const struct text_analyzer_opts *o, struct text_analyzer *
     stop_list(o->stop, &words, &n);
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(words[i]);
-        uint32_t h = hash_bytes(words[i], len) & (STOP_SLOTS - 1);
+        uint32_t h = (uint32_t)hash64(words[i], len, 0) & (STOP_SLOTS - 1);
         while (a->stop[h])
             h = (h + 1) & (STOP_SLOTS - 1);
         a->stop[h] = words[i];
@@ -272,36 +263,13 @@ static int is_stop(const struct text_analyzer *a, const char *w, size_t len)
 {
     if (a->o.stop == TEXT_STOP_NONE || len > 12)
         return 0;
-    uint32_t h = hash_bytes(w, len) & (STOP_SLOTS - 1);
+    uint32_t h = (uint32_t)hash64(w, len, 0) & (STOP_SLOTS - 1);
     while (a->stop[h]) {
         if (a->stop_len[h] == len && memcmp(a->stop[h], w, len) == 0)
             return 1;
         h = (h + 1) & (STOP_SLOTS - 1);
     }
     return 0;
-}
-
-static uint32_t hash_fast(const char *p, size_t n)
-{
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
-    while (n >= 8) {
-        uint64_t v;
-        memcpy(&v, p, 8);
-        h = (h ^ v) * 0xff51afd7ed558ccdull;
-        h ^= h >> 29;
-        p += 8;
-        n -= 8;
-    }
-    uint64_t v = 0;
-    memcpy(&v, p, n);
-    h ^= v;
-    /* murmur3's finaliser: every input bit reaches the low bits */
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
-    return (uint32_t)h;
 }
 
 static void cache_clear(struct stem_cache *c)
@@ -358,7 +326,7 @@ static uint32_t cache_put(struct stem_cache *c, uint32_t h, const char *w, size_
 static size_t stem(struct text_analyzer *a, const char *w, size_t len, uint32_t *id)
 {
     struct stem_cache *c = &a->cache;
-    uint32_t h = hash_fast(w, len);
+    uint32_t h = (uint32_t)hash64(w, len, 0);
     for (uint32_t k = h & c->mask; c->slots[k]; k = (k + 1) & c->mask) {
         uint64_t sl = c->slots[k];
         if ((uint32_t)(sl >> 32) != h)

@@ -11,6 +11,7 @@
 #include "util/text_fold.h"
 #include "util/timeutil.h"
 #include "util/utf8.h"
+#include "util/hash.h"
 
 static void test_buf(void)
 {
@@ -153,9 +154,18 @@ static void test_utf8(void)
     ok_eq_int(utf8_valid_prefix("ab\xc3\xa9\xffz", 6), 4, "valid prefix stops at a bad byte");
 }
 
+static void test_hash(void)
+{
+    ok(hash64("abcdefghij", 10, 0) == hash64("abcdefghij", 10, 0), "hash64 is deterministic");
+    ok(hash64("abcdefghij", 10, 0) != hash64("abcdefghij", 10, 1), "the seed changes the hash");
+    ok(hash64("abcdefghij", 10, 0) != hash64("abcdefghik", 10, 0), "the last byte counts");
+    ok(hash64("", 0, 0) != hash64("a", 1, 0), "the length counts");
+}
+
 int main(void)
 {
     test_utf8();
+    test_hash();
     test_buf();
     test_time();
     test_text_fold();
