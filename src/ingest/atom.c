@@ -145,13 +145,7 @@ static int atom_author(struct atom_ctx *c, struct atom_entry *e)
             } else if (strcmp(n, "affiliation") == 0) {
                 char *a = NULL;
                 rc = xml_stream_field_budget(c->xs, &c->scratch, &a, &e->budget);
-                char *fa = text_fold_str(a);
-                if (fa && *fa) {
-                    if (aff.len)
-                        buf_append_str(&aff, "; ");
-                    buf_append_str(&aff, fa);
-                }
-                free(fa);
+                xml_affiliation_add(&aff, a);
                 free(a);
             }
             if (rc < 0)

@@ -126,13 +126,7 @@ static int arxiv_author(struct oai_ctx *c, struct oai_rec *r)
                 rc = xml_stream_field_budget(c->xs, &c->scratch, &suffix, &r->budget);
             else if (strcmp(n, "affiliation") == 0) {
                 rc = xml_stream_field_budget(c->xs, &c->scratch, &a, &r->budget);
-                if (a && *a) {
-                    char *fa = text_fold_str(a);
-                    if (aff.len)
-                        buf_append_str(&aff, "; ");
-                    buf_append_str(&aff, fa);
-                    free(fa);
-                }
+                xml_affiliation_add(&aff, a);
                 free(a);
             }
             if (rc < 0)

@@ -36,6 +36,7 @@
 
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/text_fold.h"
 
 /* NONET: never fetch anything. No NOENT (entities stay unexpanded), no
  * DTDLOAD/DTDATTR/DTDVALID, no XINCLUDE, no HUGE (keep libxml2's limits).
@@ -497,4 +498,15 @@ int xml_stream_field_budget(struct xml_stream *xs, struct buf *scratch, char **d
         snprintf(b->bad, sizeof b->bad, "%s text is over the %zu MiB cap (at <%s>)", b->unit,
                  b->max >> 20, xml_stream_name(xs));
     return 0;
+}
+
+void xml_affiliation_add(struct buf *aff, const char *a)
+{
+    char *fa = text_fold_str(a);
+    if (fa && *fa) {
+        if (aff->len)
+            buf_append_str(aff, "; ");
+        buf_append_str(aff, fa);
+    }
+    free(fa);
 }

@@ -101,6 +101,10 @@ void xml_budget_bad(struct xml_budget *b, const char *fmt, const char *arg);
 /* xml_stream_field, charging b: a field over its cap or a record over
  * b->max marks b bad and returns 0 so reading goes on; a negative return is
  * a document error. */
+/* Appends affiliation a (folded; NULL or blank adds nothing) to the
+ * "; "-separated list in aff, as both readers join an author's
+ * affiliations. Over aff's cap the rest is dropped. */
+void xml_affiliation_add(struct buf *aff, const char *a);
 int xml_stream_field_budget(struct xml_stream *xs, struct buf *scratch, char **dst,
                             struct xml_budget *b);
 

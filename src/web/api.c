@@ -135,6 +135,22 @@ static int json_begin(struct web_req *r)
     return 0;
 }
 
+/* Answers with l as an array of daily-papers items (Hugging Face's shape)
+ * and frees l. */
+static int json_daily_list(struct web_req *r, struct web_list *l)
+{
+    json_begin(r);
+    struct jsonw j;
+    jsonw_init(&j, &r->body);
+    jsonw_arr_begin(&j);
+    for (size_t i = 0; i < l->n; i++)
+        json_daily_item(&j, &l->items[i]);
+    jsonw_arr_end(&j);
+    buf_puts(&r->body, &j.rc, "\n");
+    web_list_free(l);
+    return j.rc;
+}
+
 int api_daily(struct web_req *r)
 {
     const char *date = web_param(r, "date"), *week = web_param(r, "week"),
@@ -184,16 +200,7 @@ int api_daily(struct web_req *r)
     int rc = web_list_range(r, from, to, (size_t)page, (size_t)limit, &l);
     if (rc)
         return rc;
-    json_begin(r);
-    struct jsonw j;
-    jsonw_init(&j, &r->body);
-    jsonw_arr_begin(&j);
-    for (size_t i = 0; i < l.n; i++)
-        json_daily_item(&j, &l.items[i]);
-    jsonw_arr_end(&j);
-    buf_puts(&r->body, &j.rc, "\n");
-    web_list_free(&l);
-    return j.rc;
+    return json_daily_list(r, &l);
 }
 
 int api_trending(struct web_req *r)
@@ -208,16 +215,7 @@ int api_trending(struct web_req *r)
     int rc = web_list_trending(r, (size_t)page, (size_t)limit, &l, latest);
     if (rc)
         return rc;
-    json_begin(r);
-    struct jsonw j;
-    jsonw_init(&j, &r->body);
-    jsonw_arr_begin(&j);
-    for (size_t i = 0; i < l.n; i++)
-        json_daily_item(&j, &l.items[i]);
-    jsonw_arr_end(&j);
-    buf_puts(&r->body, &j.rc, "\n");
-    web_list_free(&l);
-    return j.rc;
+    return json_daily_list(r, &l);
 }
 
 int api_paper(struct web_req *r)
