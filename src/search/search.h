@@ -150,6 +150,38 @@ int search_run(struct search *s, const struct search_query *q, size_t k,
 /* Frees what r owns and zeroes it. */
 void search_result_cleanup(struct search_result *r);
 
+/* Is there anything in q that search_constraints_check() would check:
+ * a category, a date, a fielded term (ti:, abs:, au:), a phrase, or an
+ * exclusion? Cheap (no index, no analyzer). When it returns 0,
+ * search_constraints_check() passes every paper; when 1 it may still pass
+ * every paper (say "ti:the", all stopwords). Pins are not constraints. */
+int search_query_has_constraints(const struct search_query *q);
+
+/* Which of rowids[0..n) (any order, may repeat) pass q's constraints: its
+ * filters (cat:, -cat:, since:, until:), its fielded terms (ti:/abs:/au:,
+ * required), its phrases (required, as in search_run) and its exclusions
+ * (-word, -"phrase", -cat:); its free words are NOT required, its pins
+ * ignored. pass[i] receives 1 or 0 (caller-owned, room for n).
+ *
+ * A paper passes iff search_run() of q plus one free word the paper holds
+ * could return it by its text (steps b and c): the same plan
+ * (search_plan_build: analyzer, compounds like "GPT-4" as their joined
+ * form, "cs" admitting cs.*, the first-version date, an unknown date
+ * failing any date filter) less its SHOULD clauses, checked with
+ * index_match_docs(). One difference, in the check's favour: an excluded
+ * phrase or archive (-"a b", -cat:cs) is checked on these papers directly,
+ * where search_run() excludes at most INDEX_MAX_K papers holding it.
+ *
+ * A query whose plan checks nothing (search_query_has_constraints() false,
+ * or only stopwords in its constrained terms) passes every paper, indexed
+ * or not; otherwise a paper not in the index (not yet indexed, deleted)
+ * fails. Cost: n rowid look-ups per index segment plus the blocks of the
+ * constraints' postings near those papers; never a scan of the collection.
+ * ERR_INVALID for n > INDEX_MAX_K; ERR_CORRUPT from the index (pass is then
+ * not written). */
+int search_constraints_check(struct search *s, const struct search_query *q,
+                             const int64_t *rowids, size_t n, unsigned char *pass /* OUT */);
+
 /* Appends the index query search_run() would run for q (see
  * search_plan_format) to b. Returns 0, ERR_TOO_LARGE, or the index's error. */
 int search_explain(struct search *s, const struct search_query *q, struct buf *b);
