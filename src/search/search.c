@@ -886,22 +886,17 @@ static int exclude_matching(const struct index_snapshot *snap, const struct inde
 static int constraints_check(const struct index_snapshot *snap, const struct search_plan *pl,
                              const int64_t *rowids, size_t n, unsigned char *res)
 {
-    /* The plan's query less its SHOULD clauses (it has no accept callback:
-     * its exclusions are lazy). */
-    struct index_clause req[INDEX_MAX_CLAUSES];
-    size_t n_req = 0;
-    for (size_t i = 0; i < pl->q.n_clauses; i++)
-        if (pl->q.clauses[i].occur != INDEX_SHOULD)
-            req[n_req++] = pl->q.clauses[i];
-    struct index_query cq = pl->q;
-    cq.clauses = req;
-    cq.n_clauses = n_req;
-    if (n_req == 0 && cq.n_phrases == 0 && !cq.filter && pl->n_xphrases == 0 &&
-        pl->n_xarchives == 0) {
+    /* The plan's query (index_match_docs ignores its SHOULD clauses; it
+     * has no accept callback: its exclusions are lazy). */
+    const struct index_query *cq = &pl->q;
+    int checks = cq->n_phrases > 0 || cq->filter || pl->n_xphrases > 0 || pl->n_xarchives > 0;
+    for (size_t i = 0; i < cq->n_clauses; i++)
+        checks |= cq->clauses[i].occur != INDEX_SHOULD;
+    if (!checks) {
         memset(res, 1, n + 1); /* nothing to check: everything passes */
         return 0;
     }
-    int rc = index_match_docs(snap, &cq, rowids, n, res);
+    int rc = index_match_docs(snap, cq, rowids, n, res);
     int64_t *tmp = xmalloc((n + 1) * sizeof *tmp);
     unsigned char *hit = xmalloc(n + 1);
     /* -"a phrase": the documents holding it are out */
