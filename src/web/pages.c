@@ -877,6 +877,7 @@ int page_metrics(struct web_req *r)
     int rc = 0;
     web_metrics_render(&r->web->metrics, &r->body, &rc, papers, db_bytes,
                        index_bytes(r->web->cfg.db_path), (double)(r->now - r->web->started));
+    web_metrics_render_vectors(r->web, &r->body, &rc);
     r->content_type = "text/plain; version=0.0.4; charset=utf-8";
     r->cache_control = "no-store";
     return rc;
