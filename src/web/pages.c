@@ -604,8 +604,8 @@ static void paper_similar(struct web_req *r, const struct paper *p)
         html_raw(o, rc, "</ol>");
     } else if (src == 0 || src == ERR_NOT_FOUND) {
         html_raw(o, rc,
-                 "<p class=\"hook\">This paper has no vector yet: <code>paperboy embed</code> "
-                 "adds it.</p>");
+                 "<p class=\"hook\">This paper has no vector yet: the server's embedding "
+                 "queue (or <code>paperboy embed</code>) adds it.</p>");
     } else {
         html_raw(o, rc,
                  "<p class=\"hook\">Similar papers appear here once the semantic index is built "
