@@ -140,7 +140,7 @@ static int step_fn(void *ctx, const struct vectors_progress *p, size_t total)
     if (now - c->last_log >= PROGRESS_LOG_S) {
         c->last_log = now;
         size_t done = p->embedded - c->start_embedded;
-        log_info(NULL, "embed queue: %zu papers embedded so far (%.1f papers/s), %zu waiting",
+        log_info(NULL, "embed queue: embedded %zu so far (%.1f papers/s), %zu waiting",
                  done, now > c->t0 ? (double)done / (now - c->t0) : 0.0, total - p->next);
     }
     /* Preempt for new papers once this run has committed a batch. */
@@ -187,7 +187,7 @@ static int queue_round(struct vectors_queue *q, struct queue_state *s)
         rc = vectors_upkeep_run(s->up, &s->work, &s->pr, step_fn, &c, why, sizeof why);
         size_t done = s->pr.embedded - c.start_embedded;
         if (rc == 0 && done)
-            log_info(NULL, "embed queue: %zu papers embedded in %.1f s, %zu waiting, %zu vectors",
+            log_info(NULL, "embed queue: embedded %zu in %.1f s, %zu waiting, %zu vectors",
                      done, time_mono() - c.t0, s->work.n - s->pr.next, s->pr.vectors);
         if (rc == ERR_BUSY) {
             atomic_fetch_add(&q->busy, 1);
@@ -232,10 +232,9 @@ static void *queue_main(void *arg)
             int rc = vectors_upkeep_open(q->o.db_path, &uo, &s.up, why, sizeof why);
             if (rc) {
                 if (!said_off)
-                    log_info(NULL,
-                             "embed queue: semantic features are off: %s (install the model "
-                             "with `make model`; everything else works without it)",
-                             why);
+                    log_info(NULL, "embed queue: semantic features are off: %s%s", why,
+                             strstr(why, "make model") ? ""
+                                                        : " (install the model with `make model`)");
                 said_off = 1;
                 nap(q, q->o.interval_s);
                 continue;
