@@ -88,12 +88,6 @@ static void lower_priority(int n)
 #endif
 }
 
-static int cmp_desc(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? 1 : x > y ? -1 : 0;
-}
-
 /* work = pl's rows, then the rows of work not done yet and not in pl.
  * pl is consumed (cleaned up). */
 static void work_merge(struct vectors_plan *work, struct vectors_progress *pr,
@@ -105,7 +99,7 @@ static void work_merge(struct vectors_plan *work, struct vectors_progress *pr,
         memcpy(rows, pl->rows, pl->n * sizeof *rows);
     size_t n = pl->n;
     for (size_t i = pr->next; i < work->n; i++)
-        if (!pl->n || !bsearch(&work->rows[i], pl->rows, pl->n, sizeof *rows, cmp_desc))
+        if (!vectors_plan_has(pl, work->rows[i]))
             rows[n++] = work->rows[i];
     free(work->rows);
     work->rows = rows;
@@ -178,6 +172,8 @@ static int queue_round(struct vectors_queue *q, struct queue_state *s)
                 atomic_store(&q->vectors, (long long)s->work.vectors);
             atomic_store(&q->pending, (long long)(s->work.n - s->pr.next));
         }
+    } else if (rc == ERR_NOT_FOUND || rc == ERR_UNSUPPORTED) {
+        return 0; /* serve is creating or migrating the store: next round */
     } else if (rc) {
         snprintf(why, sizeof why, "reading the store: %s", err_str(rc));
     }

@@ -247,6 +247,11 @@ int vectors_upkeep_plan(struct vectors_upkeep *up, int64_t after_seq, vectors_st
     return 0;
 }
 
+int vectors_plan_has(const struct vectors_plan *pl, int64_t rowid)
+{
+    return pl->n && bsearch(&rowid, pl->rows, pl->n, sizeof *pl->rows, cmp_desc) != NULL;
+}
+
 void vectors_plan_cleanup(struct vectors_plan *pl)
 {
     free(pl->rows);

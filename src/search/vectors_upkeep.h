@@ -100,6 +100,9 @@ const char *vectors_upkeep_dir(const struct vectors_upkeep *up);
  * ERR_INTERRUPTED and no plan. */
 int vectors_upkeep_plan(struct vectors_upkeep *up, int64_t after_seq, vectors_stop_fn stop,
                         void *ctx, struct vectors_plan *pl /* OUT */, char *why, size_t why_len);
+/* 1 when rowid is among pl's rows (binary search: the rows of a plan
+ * from vectors_upkeep_plan are sorted), else 0. */
+int vectors_plan_has(const struct vectors_plan *pl, int64_t rowid);
 /* Frees what pl owns and zeroes it. */
 void vectors_plan_cleanup(struct vectors_plan *pl);
 
