@@ -57,8 +57,8 @@ static void draw(struct bar *b, size_t done, size_t total, int final)
     for (int i = 0; i < width; i++)
         bar[i] = i < fill ? '#' : '.';
     bar[width] = '\0';
-    fprintf(stderr, "\rembed [%s] %zu/%zu %5.1f papers/s ETA %02d:%02d%s", bar, done, total,
-            rate, (int)(eta / 60), (int)eta % 60, final ? "\n" : "");
+    fprintf(stderr, "\rembed [%s] %zu/%zu %5.1f papers/s ETA %02d:%02d%s", bar, done, total, rate,
+            (int)(eta / 60), (int)eta % 60, final ? "\n" : "");
     fflush(stderr);
 }
 

@@ -77,7 +77,7 @@ int cmd_serve(int argc, char **argv)
     cfg.cache_ttl_s = (unsigned)ttl;
     struct vectors_queue *vq = NULL;
     if (interval > 0) {
-        struct vectors_queue_opts qo = {cfg.db_path, NULL,          NULL,
+        struct vectors_queue_opts qo = {cfg.db_path,      NULL,          NULL,
                                         (double)interval, (size_t)batch, QUEUE_NICE};
         rc = vectors_queue_start(&qo, &vq);
         if (rc)

@@ -134,8 +134,8 @@ static int step_fn(void *ctx, const struct vectors_progress *p, size_t total)
     if (now - c->last_log >= PROGRESS_LOG_S) {
         c->last_log = now;
         size_t done = p->embedded - c->start_embedded;
-        log_info(NULL, "embed queue: embedded %zu so far (%.1f papers/s), %zu waiting",
-                 done, now > c->t0 ? (double)done / (now - c->t0) : 0.0, total - p->next);
+        log_info(NULL, "embed queue: embedded %zu so far (%.1f papers/s), %zu waiting", done,
+                 now > c->t0 ? (double)done / (now - c->t0) : 0.0, total - p->next);
     }
     /* Preempt for new papers once this run has committed a batch. */
     int64_t seq;
@@ -183,8 +183,8 @@ static int queue_round(struct vectors_queue *q, struct queue_state *s)
         rc = vectors_upkeep_run(s->up, &s->work, &s->pr, step_fn, &c, why, sizeof why);
         size_t done = s->pr.embedded - c.start_embedded;
         if (rc == 0 && done)
-            log_info(NULL, "embed queue: embedded %zu in %.1f s, %zu waiting, %zu vectors",
-                     done, time_mono() - c.t0, s->work.n - s->pr.next, s->pr.vectors);
+            log_info(NULL, "embed queue: embedded %zu in %.1f s, %zu waiting, %zu vectors", done,
+                     time_mono() - c.t0, s->work.n - s->pr.next, s->pr.vectors);
         if (rc == ERR_BUSY) {
             atomic_fetch_add(&q->busy, 1);
             if (!s->said_busy)
@@ -230,7 +230,7 @@ static void *queue_main(void *arg)
                 if (!said_off)
                     log_info(NULL, "embed queue: semantic features are off: %s%s", why,
                              strstr(why, "make model") ? ""
-                                                        : " (install the model with `make model`)");
+                                                       : " (install the model with `make model`)");
                 said_off = 1;
                 nap(q, q->o.interval_s);
                 continue;

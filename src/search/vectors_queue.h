@@ -53,20 +53,21 @@ struct vectors_queue_opts {
 };
 
 struct vectors_queue_stats {
-    int on;                       /* 1 once the model is loaded */
-    long long vectors;            /* live vectors; -1 before the first plan */
-    long long pending;            /* papers planned and not embedded yet */
-    unsigned long long embedded;  /* vectors written since start */
-    unsigned long long commits;   /* batches committed since start: when it
-                                   * changes, readers should reopen */
-    unsigned long long busy;      /* rounds skipped: another process wrote */
-    unsigned long long errors;    /* rounds that failed otherwise */
+    int on;                      /* 1 once the model is loaded */
+    long long vectors;           /* live vectors; -1 before the first plan */
+    long long pending;           /* papers planned and not embedded yet */
+    unsigned long long embedded; /* vectors written since start */
+    unsigned long long commits;  /* batches committed since start: when it
+                                  * changes, readers should reopen */
+    unsigned long long busy;     /* rounds skipped: another process wrote */
+    unsigned long long errors;   /* rounds that failed otherwise */
 };
 
 /* Starts the queue thread with opts (copied; db_path etc. borrowed).
  * ERR_INVALID for a bad interval, ERR_IO when no thread can be started.
  * Stop and free with vectors_queue_stop(). */
-int vectors_queue_start(const struct vectors_queue_opts *opts, struct vectors_queue **out /* OUT */);
+int vectors_queue_start(const struct vectors_queue_opts *opts,
+                        struct vectors_queue **out /* OUT */);
 
 /* Asks the thread to stop, waits for it (it finishes the batch in hand),
  * closes what it holds and frees q. NULL does nothing. */

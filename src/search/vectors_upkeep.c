@@ -306,7 +306,7 @@ int vectors_upkeep_run(struct vectors_upkeep *up, const struct vectors_plan *pl,
     if (rc)
         return rc;
     rc = vecstore_open(up->vdir, ENCODER_MODEL_NAME, ENCODER_DIM, 1, !up->verified, &vs, err,
-                           sizeof err);
+                       sizeof err);
     if (rc) {
         say(why, why_len, "vector store: %s", err);
         return rc;

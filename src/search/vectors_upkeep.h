@@ -53,7 +53,7 @@ struct vectors_upkeep_opts {
 
 /* Rows to (re-)embed, made by vectors_upkeep_plan(). */
 struct vectors_plan {
-    int64_t *rows;  /* n row numbers, highest (newest) first; owned */
+    int64_t *rows; /* n row numbers, highest (newest) first; owned */
     size_t n;
     size_t checked; /* papers looked at */
     size_t vectors; /* live vectors on disk when planned (0: none yet) */

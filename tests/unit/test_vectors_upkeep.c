@@ -36,7 +36,8 @@ static int add_paper(struct store *st, int i, int version, const char *abstract)
 {
     char id[32], title[64];
     snprintf(id, sizeof id, "2401.%05d", i + 1);
-    snprintf(title, sizeof title, "Paper %d on %s", i, i % 2 ? "graph networks" : "protein folding");
+    snprintf(title, sizeof title, "Paper %d on %s", i,
+             i % 2 ? "graph networks" : "protein folding");
     struct paper p;
     paper_init(&p);
     p.id = strdup(id);
