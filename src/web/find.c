@@ -308,7 +308,7 @@ int web_find(struct web_req *r, const struct web_query *q, struct web_hits *out)
     size_t want = skip + q->per > INDEX_MAX_K ? INDEX_MAX_K : skip + q->per;
     struct search_result res;
     memset(&res, 0, sizeof res);
-    rc = search_run_mode(se, sem, &sq, q->q, mode, want, &res);
+    rc = search_run_mode(se, sem, &sq, mode, want, &res);
     query_cleanup(&sq);
     if (rc) {
         search_result_cleanup(&res);
