@@ -196,10 +196,12 @@ int search_index_dir(const char *db_path, char *out, size_t cap);
 
 /* How search_run_mode() ranks:
  *   BM25    search_run() as is;
- *   DENSE   cosine between the embedded query text and the stored paper
- *           vectors (embed/), best first; query syntax does not apply;
- *   HYBRID  pinned ids and exact titles first, then the reciprocal-rank
- *           fusion (k = 60) of the top 100 BM25 and top 100 dense hits. */
+ *   DENSE   cosine between the embedded free text of the query (its
+ *           unfielded words and phrases) and the stored paper vectors
+ *           (embed/), best first;
+ *   HYBRID  the fusion (search/fuse.h: a convex combination of normalised
+ *           scores) of the top 100 BM25 and top 100 dense hits.
+ * In DENSE and HYBRID, pinned ids and exact titles come first. */
 enum search_mode { SEARCH_MODE_BM25 = 0, SEARCH_MODE_DENSE, SEARCH_MODE_HYBRID };
 
 /* Reads "bm25", "dense" or "hybrid" (also the web's older names "lexical"
@@ -223,16 +225,15 @@ int search_semantic_open(const char *db_path, const char *models_dir, const char
 /* Closes everything; NULL does nothing. */
 void search_semantic_close(struct search_semantic *ss);
 
-/* Runs q in mode and fills *r with at most k (1..INDEX_MAX_K) hits; text is
- * the query as typed (what DENSE embeds). s may be NULL for DENSE; ss may
+/* Runs q in mode and fills *r with at most k (1..INDEX_MAX_K) hits. s may
+ * be NULL for DENSE (which then has no pinned ids or exact titles); ss may
  * be NULL for BM25, and for HYBRID, which then runs BM25 (the caller says
  * that semantic features are off). DENSE without ss is ERR_INVALID. The
  * caller frees with search_result_cleanup(). Scores: BM25 for bm25, cosine
- * for dense, the RRF sum for fused hybrid hits. Errors as search_run(),
+ * for dense, the fused score for fused hybrid hits. Errors as search_run(),
  * plus the encoder's and the vector store's. */
 int search_run_mode(struct search *s, struct search_semantic *ss, const struct search_query *q,
-                    const char *text, enum search_mode mode, size_t k,
-                    struct search_result *r /* OUT */);
+                    enum search_mode mode, size_t k, struct search_result *r /* OUT */);
 
 /* The k (1..INDEX_MAX_K) papers whose stored vectors are nearest to that of
  * the paper with this store rowid, itself left out, best first, scored by
