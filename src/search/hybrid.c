@@ -11,7 +11,10 @@
  *   bm25    search_run() as is.
  *   dense   the query's free text (its unfielded words and phrases) is
  *           embedded and the stored vectors nearest by cosine (dot
- *           product of unit vectors) are listed, best first.
+ *           product of unit vectors) are listed, best first, as far as
+ *           they pass the query's constraints (cat:, dates, fields,
+ *           phrases, exclusions: search_constraints_check); with
+ *           constraints, 5x as many candidates are fetched first.
  *   hybrid  the top max(k, FUSE_DEPTH) BM25 hits and the top
  *           max(k, FUSE_DEPTH) dense hits fused by search/fuse.h (a convex
  *           combination of normalised scores; the study that chose it
@@ -217,12 +220,38 @@ static int rank_into(struct search_semantic *ss, struct search_result *lex,
     return 0;
 }
 
+/* How many more dense candidates are fetched when the query has
+ * constraints (cat:, dates, fields, exclusions) that some will fail. */
+#define DENSE_CONSTRAINED_FACTOR 5
+
+/* Keeps the dense hits dh[0..*n) that pass q's constraints (search.h:
+ * search_constraints_check), in order, at most depth. */
+static int dense_constrain(struct search *s, const struct search_query *q, struct vechit *dh,
+                           size_t *n, size_t depth)
+{
+    int64_t *rows = xmalloc((*n + 1) * sizeof *rows);
+    unsigned char *pass = xmalloc(*n + 1);
+    for (size_t i = 0; i < *n; i++)
+        rows[i] = dh[i].rowid;
+    int rc = search_constraints_check(s, q, rows, *n, pass);
+    if (rc == 0) {
+        size_t m = 0;
+        for (size_t i = 0; i < *n && m < depth; i++)
+            if (pass[i])
+                dh[m++] = dh[i];
+        *n = m;
+    }
+    free(pass);
+    free(rows);
+    return rc;
+}
+
 /* The dense hits of the query's free text (query_free_text: its unfielded
- * words and phrases; filters and fields are not text to embed): at most
- * depth, into a new array (*hits, caller frees; NULL and 0 when the query
- * has no free text). */
-static int dense_hits(struct search_semantic *ss, const struct search_query *q, size_t depth,
-                      struct vechit **hits, size_t *n)
+ * words and phrases; filters and fields are not text to embed) that pass
+ * its constraints when s is there to check them: at most depth, into a new
+ * array (*hits, caller frees; NULL and 0 when the query has no free text). */
+static int dense_hits(struct search_semantic *ss, struct search *s, const struct search_query *q,
+                      size_t depth, struct vechit **hits, size_t *n)
 {
     struct buf text;
     buf_init(&text, QUERY_MAX_BYTES + 1);
@@ -233,14 +262,21 @@ static int dense_hits(struct search_semantic *ss, const struct search_query *q, 
         buf_cleanup(&text);
         return rc;
     }
+    int constrained = s && search_query_has_constraints(q);
+    size_t want = depth;
+    if (constrained)
+        want = depth * DENSE_CONSTRAINED_FACTOR > INDEX_MAX_K ? INDEX_MAX_K
+                                                              : depth * DENSE_CONSTRAINED_FACTOR;
     float qv[ENCODER_DIM];
     const char *t = buf_cstr(&text);
     size_t len = text.len, nd = 0;
-    struct vechit *dh = xmalloc(depth * sizeof *dh);
+    struct vechit *dh = xmalloc(want * sizeof *dh);
     rc = encoder_embed(ss->enc, &t, &len, 1, qv);
     buf_cleanup(&text);
     if (rc == 0)
-        rc = vecstore_search(ss->vs, qv, depth, -1, NULL, dh, &nd);
+        rc = vecstore_search(ss->vs, qv, want, -1, NULL, dh, &nd);
+    if (rc == 0 && constrained)
+        rc = dense_constrain(s, q, dh, &nd, depth);
     if (rc) {
         free(dh);
         return rc;
@@ -273,7 +309,7 @@ int search_run_mode(struct search *s, struct search_semantic *ss, const struct s
     struct vechit *dh = NULL;
     size_t nd = 0;
     if (rc == 0)
-        rc = dense_hits(ss, q, depth, &dh, &nd);
+        rc = dense_hits(ss, s, q, depth, &dh, &nd);
     if (rc == 0)
         rc = rank_into(ss, &lex, dh, nd, k, hybrid, out);
     free(dh);

@@ -198,7 +198,8 @@ int search_index_dir(const char *db_path, char *out, size_t cap);
  *   BM25    search_run() as is;
  *   DENSE   cosine between the embedded free text of the query (its
  *           unfielded words and phrases) and the stored paper vectors
- *           (embed/), best first;
+ *           (embed/), best first, less the papers that fail the query's
+ *           constraints (search_constraints_check; needs s);
  *   HYBRID  the fusion (search/fuse.h: a convex combination of normalised
  *           scores) of the top 100 BM25 and top 100 dense hits.
  * In DENSE and HYBRID, pinned ids and exact titles come first. */
