@@ -101,6 +101,7 @@ enum index_field {
 #define INDEX_MAX_CLAUSES 64
 #define INDEX_MAX_PHRASES 8
 #define INDEX_MAX_PHRASE_TERMS 16
+#define INDEX_MAX_NOT_PHRASES 64
 #define INDEX_MAX_K 10000
 
 /* ------------------------------------------------------------------ */
@@ -285,19 +286,33 @@ struct index_filter {
     int32_t date_from, date_to;      /* inclusive; INT32_MIN/INT32_MAX: open */
     const char *const *categories;   /* n_categories names, OR-ed; "cs.*" matches "cs.AI" ... */
     size_t n_categories;             /* 0: no category filter */
+    /* Excluded categories: a document holding any category that one of
+     * these n_not_categories names matches (as above: "cs.*" matches
+     * "cs.AI" ...) is refused. Like MUST_NOT clauses, checked only on a
+     * document that would otherwise be returned (a bitmask over the
+     * segment's categories), so a large excluded set costs nothing more. */
+    const char *const *not_categories;
+    size_t n_not_categories;
     /* Optional: a document passes only if accept(ctx, rowid) is non-zero.
      * Called from the searching thread. */
     int (*accept)(void *ctx, int64_t rowid);
     void *accept_ctx;
 };
 
-/* A query. With no SHOULD or MUST clause (only filters, phrases, MUST_NOT)
- * every document that passes scores 0, and ties order by rowid. */
+/* A query. With no SHOULD or MUST clause (only filters, phrases, MUST_NOT,
+ * excluded phrases) every document that passes scores 0, and ties order
+ * by rowid. */
 struct index_query {
     const struct index_clause *clauses;
     size_t n_clauses; /* <= INDEX_MAX_CLAUSES */
     const struct index_phrase *phrases;
     size_t n_phrases; /* <= INDEX_MAX_PHRASES */
+    /* Excluded phrases: a document holding any of them does not match.
+     * Like MUST_NOT clauses, checked only on a document that would
+     * otherwise be returned (its cursors skip to it; positions are read
+     * only when it holds every term of the phrase). */
+    const struct index_phrase *not_phrases;
+    size_t n_not_phrases; /* <= INDEX_MAX_NOT_PHRASES */
     const struct index_filter *filter; /* NULL: none */
     float k1, b;
 };
@@ -322,8 +337,9 @@ struct index_search_info {
 /* The top k (1..INDEX_MAX_K) live documents by score (desc), then rowid
  * (asc), into hits (room for k, caller-owned); *n receives how many (<= k).
  * Uses block-max MaxScore (search.c): the result equals
- * index_search_exhaustive()'s exactly, ids and scores. ERR_INVALID for a malformed query (too many clauses, weight
- * <= 0, k out of range, bad phrase). Thread-safe on a shared snapshot. */
+ * index_search_exhaustive()'s exactly, ids and scores. ERR_INVALID for a
+ * malformed query (too many clauses or phrases, weight <= 0, k out of
+ * range, bad phrase). Thread-safe on a shared snapshot. */
 int index_search(const struct index_snapshot *s, const struct index_query *q, size_t k,
                  struct index_hit *hits /* OUT */, size_t *n /* OUT */,
                  struct index_search_info *info /* OUT */);
@@ -336,9 +352,9 @@ int index_search_exhaustive(const struct index_snapshot *s, const struct index_q
                             int64_t *total /* OUT */);
 
 /* Which of the documents rowids[0..n) (any order, repeats allowed) pass
- * q's constraints: live in s, pass q's filter (dates, categories, accept
- * callback), hold every MUST clause and every phrase, and hold no
- * MUST_NOT clause. SHOULD clauses are ignored. pass[i] receives 1 or 0
+ * q's constraints: live in s, pass q's filter (dates, categories,
+ * excluded categories, accept callback), hold every MUST clause and every
+ * phrase, and hold no MUST_NOT clause and no excluded phrase. SHOULD clauses are ignored. pass[i] receives 1 or 0
  * (caller-owned, room for n); an absent or deleted rowid gets 0. So a
  * document passes iff index_search_exhaustive() of q without its SHOULD
  * clauses would count it. The cost grows with n and with the postings of

@@ -6,18 +6,20 @@
  *      (struct toks: term, position, joined flag);
  *   2. tokens become clause candidates in three lists - required
  *      (MUST/MUST_NOT), scoring on BODY, title boosts - with repeats merged
- *      by adding their weights; phrases, categories and exclusion sets are
- *      collected beside them;
+ *      by adding their weights; phrases, categories, excluded phrases and
+ *      excluded archives are collected beside them;
  *   3. the lists are concatenated in that order into at most
  *      INDEX_MAX_CLAUSES clauses, so a cut drops title boosts first.
  * Every string a clause or phrase points to is owned by the plan (strs[]).
  *
- * Exclusion sets (for what MUST_NOT cannot say: excluded phrases and
- * excluded archive prefixes) are rowid arrays, sorted, searched by the
- * filter's accept callback with bsearch. search_constraints_check builds
- * the plan with lazy exclusions instead: the excluded phrases and archive
- * patterns are kept as sub-queries and checked on the given papers only
- * (index_match_docs), so no exclusion search scans the collection.
+ * Exclusions that a MUST_NOT clause cannot say - an excluded phrase, an
+ * excluded archive ("cs" refusing cs.*) - go to the index as such: the
+ * query's not_phrases and the filter's not_categories (index.h). The index
+ * checks them on each candidate document itself, so every document
+ * holding one is refused however many hold it (no sub-search, no cap),
+ * and search_constraints_check (index_match_docs) checks the very same
+ * plan. (They were once rowid sets found by a sub-search and cut at
+ * INDEX_MAX_K: on arXiv, -cat:cs let most cs papers through.)
  *
  * The facade loads papers by rowid from the store (store_paper_get_by_rowid)
  * and decides the exact-title match by comparing analyzed token sequences
@@ -157,20 +159,18 @@ struct search_plan {
     /* Owned strings. */
     char **strs;
     size_t n_strs, cap_strs;
-    /* Exclusion set: sorted rowids. */
-    int64_t *excl;
-    size_t n_excl, cap_excl;
-    int excl_truncated;
     float title_weight;
-    /* Lazy exclusions (search_constraints_check): the excluded phrases and
-     * archive patterns are recorded, not searched. At most one per query
-     * term, so never cut. */
-    int lazy_excl;
+    /* Excluded phrases (the query's not_phrases) and excluded archive
+     * patterns ("cs.*", the filter's not_categories). At most one per
+     * query term, so never cut. */
     struct index_phrase xphrases[QUERY_MAX_TERMS];
     size_t n_xphrases;
-    const char *xarchives[QUERY_MAX_TERMS];
-    size_t n_xarchives;
+    const char *xcats[QUERY_MAX_TERMS];
+    size_t n_xcats;
 };
+
+_Static_assert(QUERY_MAX_TERMS <= INDEX_MAX_NOT_PHRASES,
+               "every excluded phrase of a query fits the index query");
 
 static const char *plan_str(struct search_plan *pl, const char *p, size_t len)
 {
@@ -260,81 +260,20 @@ static void plan_phrase(struct search_plan *pl, enum index_field f, const struct
     phrase_fill(pl, &pl->phrases[pl->q.n_phrases++], f, ts);
 }
 
-static void excl_add(struct search_plan *pl, int64_t rowid)
+/* -"a phrase": documents holding it are refused (the query's
+ * not_phrases). */
+static void plan_exclude_phrase(struct search_plan *pl, enum index_field f, const struct toks *ts)
 {
-    if (pl->n_excl == pl->cap_excl) {
-        pl->cap_excl = pl->cap_excl ? 2 * pl->cap_excl : 256;
-        pl->excl = xrealloc(pl->excl, pl->cap_excl * sizeof *pl->excl);
-    }
-    pl->excl[pl->n_excl++] = rowid;
+    if (pl->n_xphrases < QUERY_MAX_TERMS)
+        phrase_fill(pl, &pl->xphrases[pl->n_xphrases++], f, ts);
 }
 
-/* Adds to the exclusion set every document sub matches (at most
- * INDEX_MAX_K). */
-static int plan_exclude_search(struct search_plan *pl, const struct index_snapshot *s,
-                               const struct index_query *sub)
+/* -cat:archive: documents in pattern ("cs.*") are refused (the filter's
+ * not_categories). */
+static void plan_exclude_archive(struct search_plan *pl, const char *pattern)
 {
-    if (!s)
-        return 0;
-    struct index_hit *hits = xmalloc(INDEX_MAX_K * sizeof *hits);
-    size_t n = 0;
-    int rc = index_search(s, sub, INDEX_MAX_K, hits, &n, NULL);
-    if (rc == 0) {
-        for (size_t i = 0; i < n; i++)
-            excl_add(pl, hits[i].rowid);
-        if (n == INDEX_MAX_K)
-            pl->excl_truncated = 1;
-    }
-    free(hits);
-    return rc;
-}
-
-static int plan_exclude_phrase(struct search_plan *pl, const struct index_snapshot *s,
-                               enum index_field f, const struct toks *ts)
-{
-    struct index_phrase ph;
-    phrase_fill(pl, &ph, f, ts);
-    if (pl->lazy_excl) {
-        if (pl->n_xphrases < QUERY_MAX_TERMS)
-            pl->xphrases[pl->n_xphrases++] = ph;
-        return 0;
-    }
-    struct index_query sub;
-    index_query_init(&sub);
-    sub.phrases = &ph;
-    sub.n_phrases = 1;
-    return plan_exclude_search(pl, s, &sub);
-}
-
-static int plan_exclude_archive(struct search_plan *pl, const struct index_snapshot *s,
-                                const char *pattern)
-{
-    if (pl->lazy_excl) {
-        if (pl->n_xarchives < QUERY_MAX_TERMS)
-            pl->xarchives[pl->n_xarchives++] = plan_str(pl, pattern, strlen(pattern));
-        return 0;
-    }
-    struct index_filter f;
-    index_filter_init(&f);
-    const char *cats[1] = {pattern};
-    f.categories = cats;
-    f.n_categories = 1;
-    struct index_query sub;
-    index_query_init(&sub);
-    sub.filter = &f;
-    return plan_exclude_search(pl, s, &sub);
-}
-
-static int int64_cmp(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-static int excl_accept(void *ctx, int64_t rowid)
-{
-    const struct search_plan *pl = ctx;
-    return bsearch(&rowid, pl->excl, pl->n_excl, sizeof rowid, int64_cmp) == NULL;
+    if (pl->n_xcats < QUERY_MAX_TERMS)
+        pl->xcats[pl->n_xcats++] = plan_str(pl, pattern, strlen(pattern));
 }
 
 static enum index_field field_of(enum query_field f)
@@ -363,19 +302,19 @@ static char *lower_dup(const char *s)
     return d;
 }
 
-static int plan_category(struct search_plan *pl, const struct index_snapshot *s,
-                         const struct query_term *t)
+static void plan_category(struct search_plan *pl, const struct query_term *t)
 {
     char *low = lower_dup(t->text);
     size_t len = strlen(low);
     int archive = strchr(low, '.') == NULL;
-    int rc = 0;
     if (t->exclude) {
+        /* the category itself (exact: its postings), and for an archive
+         * its subject classes */
         plan_clause(pl, LIST_REQ, low, len, INDEX_FIELD_CATEGORY, 1.0f, INDEX_MUST_NOT);
         if (archive) {
             char pat[80];
             snprintf(pat, sizeof pat, "%.70s.*", low);
-            rc = plan_exclude_archive(pl, s, pat);
+            plan_exclude_archive(pl, pat);
         }
     } else if (pl->filter.n_categories + 2 <= 2 * MAX_CATS) {
         pl->cats[pl->filter.n_categories++] = plan_str(pl, low, len);
@@ -387,20 +326,19 @@ static int plan_category(struct search_plan *pl, const struct index_snapshot *s,
         pl->has_filter = 1;
     }
     free(low);
-    return rc;
 }
 
 /* Maps one query term onto the plan. */
-static int plan_term(struct search_plan *pl, struct text_analyzer *a,
-                     const struct index_snapshot *s, const struct query_term *t)
+static void plan_term(struct search_plan *pl, struct text_analyzer *a, const struct query_term *t)
 {
-    if (t->field == QUERY_FIELD_CATEGORY)
-        return plan_category(pl, s, t);
+    if (t->field == QUERY_FIELD_CATEGORY) {
+        plan_category(pl, t);
+        return;
+    }
     enum index_field f = field_of(t->field);
     struct toks ts;
     toks_analyze(a, t->text, strlen(t->text), &ts);
     size_t plain = toks_count(&ts, 0), joined = toks_count(&ts, 1);
-    int rc = 0;
     if (plain == 0) {
         /* Only stopwords or punctuation: nothing to search. */
     } else if (t->exclude) {
@@ -413,7 +351,7 @@ static int plan_term(struct search_plan *pl, struct text_analyzer *a,
                 if (!ts.v[i].joined)
                     plan_clause(pl, LIST_REQ, ts.v[i].term, ts.v[i].len, f, 1.0f, INDEX_MUST_NOT);
         } else {
-            rc = plan_exclude_phrase(pl, s, f, &ts);
+            plan_exclude_phrase(pl, f, &ts);
         }
     } else if (t->field == QUERY_FIELD_ANY && !t->phrase) {
         plan_score(pl, &ts, f);
@@ -433,7 +371,6 @@ static int plan_term(struct search_plan *pl, struct text_analyzer *a,
         plan_score(pl, &ts, f);
     }
     toks_cleanup(&ts);
-    return rc;
 }
 
 static struct search_plan *plan_new(const struct search_opts *o)
@@ -460,10 +397,11 @@ static void plan_finish(struct search_plan *pl)
             pl->clauses[n++] = pl->lists[l][i];
     pl->q.clauses = pl->clauses;
     pl->q.n_clauses = n;
-    if (pl->n_excl) {
-        qsort(pl->excl, pl->n_excl, sizeof *pl->excl, int64_cmp);
-        pl->filter.accept = excl_accept;
-        pl->filter.accept_ctx = pl;
+    pl->q.not_phrases = pl->xphrases;
+    pl->q.n_not_phrases = pl->n_xphrases;
+    if (pl->n_xcats) {
+        pl->filter.not_categories = pl->xcats;
+        pl->filter.n_not_categories = pl->n_xcats;
         pl->has_filter = 1;
     }
     pl->q.filter = pl->has_filter ? &pl->filter : NULL;
@@ -479,17 +417,14 @@ static int32_t day_number(const char *day)
     return (int32_t)(t / 86400);
 }
 
-/* search_plan_build; with lazy_excl the exclusion sets are recorded
- * (xphrases, xarchives) instead of searched. */
-static int plan_build(struct text_analyzer *a, const struct index_snapshot *s,
-                      const struct search_query *q, const struct search_opts *o, int lazy_excl,
+int search_plan_build(struct text_analyzer *a, const struct index_snapshot *s,
+                      const struct search_query *q, const struct search_opts *o,
                       struct search_plan **out)
 {
+    (void)s; /* exclusions are checked by the index, on each document */
     struct search_plan *pl = plan_new(o);
-    pl->lazy_excl = lazy_excl;
-    int rc = 0;
-    for (size_t i = 0; i < q->n_terms && rc == 0; i++)
-        rc = plan_term(pl, a, s, &q->terms[i]);
+    for (size_t i = 0; i < q->n_terms; i++)
+        plan_term(pl, a, &q->terms[i]);
     if (q->since[0]) {
         pl->filter.date_from = day_number(q->since);
         pl->has_filter = 1;
@@ -498,20 +433,9 @@ static int plan_build(struct text_analyzer *a, const struct index_snapshot *s,
         pl->filter.date_to = day_number(q->until);
         pl->has_filter = 1;
     }
-    if (rc != 0) {
-        search_plan_free(pl);
-        return rc;
-    }
     plan_finish(pl);
     *out = pl;
     return 0;
-}
-
-int search_plan_build(struct text_analyzer *a, const struct index_snapshot *s,
-                      const struct search_query *q, const struct search_opts *o,
-                      struct search_plan **out)
-{
-    return plan_build(a, s, q, o, 0, out);
 }
 
 void search_plan_text(struct text_analyzer *a, const char *p, size_t len,
@@ -554,9 +478,11 @@ int search_plan_format(const struct search_plan *pl, struct buf *b)
             buf_putf(b, &rc, "^%g", (double)c->weight);
         sep = " ";
     }
-    for (size_t i = 0; i < pl->q.n_phrases; i++) {
-        const struct index_phrase *ph = &pl->q.phrases[i];
-        buf_putf(b, &rc, "%sphrase(%s:", sep, field_names[ph->field]);
+    for (size_t i = 0; i < pl->q.n_phrases + pl->q.n_not_phrases; i++) {
+        int neg = i >= pl->q.n_phrases;
+        const struct index_phrase *ph =
+            neg ? &pl->q.not_phrases[i - pl->q.n_phrases] : &pl->q.phrases[i];
+        buf_putf(b, &rc, "%s%sphrase(%s:", sep, neg ? "-" : "", field_names[ph->field]);
         for (size_t k = 0; k < ph->n; k++)
             buf_putf(b, &rc, "%s%.*s@%u", k ? "," : "", (int)ph->lens[k], ph->terms[k],
                      (unsigned)ph->pos[k]);
@@ -570,6 +496,13 @@ int search_plan_format(const struct search_plan *pl, struct buf *b)
         buf_puts(b, &rc, "]");
         sep = " ";
     }
+    if (pl->filter.n_not_categories) {
+        buf_putf(b, &rc, "%s-cat:[", sep);
+        for (size_t i = 0; i < pl->filter.n_not_categories; i++)
+            buf_putf(b, &rc, "%s%s", i ? "," : "", pl->filter.not_categories[i]);
+        buf_puts(b, &rc, "]");
+        sep = " ";
+    }
     if (pl->filter.date_from != INT32_MIN || pl->filter.date_to != INT32_MAX) {
         buf_putf(b, &rc, "%sdate:[", sep);
         if (pl->filter.date_from != INT32_MIN)
@@ -578,10 +511,6 @@ int search_plan_format(const struct search_plan *pl, struct buf *b)
         if (pl->filter.date_to != INT32_MAX)
             buf_putf(b, &rc, "%d", (int)pl->filter.date_to);
         buf_puts(b, &rc, "]");
-        sep = " ";
-    }
-    if (pl->n_excl || pl->excl_truncated) {
-        buf_putf(b, &rc, "%sexclude:%zu%s", sep, pl->n_excl, pl->excl_truncated ? "+" : "");
     }
     return rc;
 }
@@ -593,7 +522,6 @@ void search_plan_free(struct search_plan *pl)
     for (size_t i = 0; i < pl->n_strs; i++)
         free(pl->strs[i]);
     free(pl->strs);
-    free(pl->excl);
     free(pl);
 }
 
@@ -864,63 +792,16 @@ int search_query_has_constraints(const struct search_query *q)
     return 0;
 }
 
-/* Clears res[i] for every rowid still passing that sub matches. */
-static int exclude_matching(const struct index_snapshot *snap, const struct index_query *sub,
-                            const int64_t *rowids, size_t n, unsigned char *res, int64_t *tmp,
-                            unsigned char *hit)
+/* Does the plan check anything that index_match_docs would test? */
+static int plan_checks(const struct search_plan *pl)
 {
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (res[i])
-            tmp[m++] = rowids[i];
-    if (m == 0)
-        return 0;
-    int rc = index_match_docs(snap, sub, tmp, m, hit);
-    for (size_t i = 0, j = 0; rc == 0 && i < n; i++)
-        if (res[i] && hit[j++])
-            res[i] = 0;
-    return rc;
-}
-
-/* The check over one snapshot with a lazily built plan (see search.h). */
-static int constraints_check(const struct index_snapshot *snap, const struct search_plan *pl,
-                             const int64_t *rowids, size_t n, unsigned char *res)
-{
-    /* The plan's query (index_match_docs ignores its SHOULD clauses; it
-     * has no accept callback: its exclusions are lazy). */
     const struct index_query *cq = &pl->q;
-    int checks = cq->n_phrases > 0 || cq->filter || pl->n_xphrases > 0 || pl->n_xarchives > 0;
+    if (cq->n_phrases || cq->n_not_phrases || cq->filter)
+        return 1;
     for (size_t i = 0; i < cq->n_clauses; i++)
-        checks |= cq->clauses[i].occur != INDEX_SHOULD;
-    if (!checks) {
-        memset(res, 1, n + 1); /* nothing to check: everything passes */
-        return 0;
-    }
-    int rc = index_match_docs(snap, cq, rowids, n, res);
-    int64_t *tmp = xmalloc((n + 1) * sizeof *tmp);
-    unsigned char *hit = xmalloc(n + 1);
-    /* -"a phrase": the documents holding it are out */
-    for (size_t i = 0; rc == 0 && i < pl->n_xphrases; i++) {
-        struct index_query sub;
-        index_query_init(&sub);
-        sub.phrases = &pl->xphrases[i];
-        sub.n_phrases = 1;
-        rc = exclude_matching(snap, &sub, rowids, n, res, tmp, hit);
-    }
-    /* -cat:archive: the documents in archive.* are out */
-    for (size_t i = 0; rc == 0 && i < pl->n_xarchives; i++) {
-        struct index_filter f;
-        index_filter_init(&f);
-        f.categories = &pl->xarchives[i];
-        f.n_categories = 1;
-        struct index_query sub;
-        index_query_init(&sub);
-        sub.filter = &f;
-        rc = exclude_matching(snap, &sub, rowids, n, res, tmp, hit);
-    }
-    free(tmp);
-    free(hit);
-    return rc;
+        if (cq->clauses[i].occur != INDEX_SHOULD)
+            return 1;
+    return 0;
 }
 
 int search_constraints_check(struct search *s, const struct search_query *q,
@@ -935,13 +816,15 @@ int search_constraints_check(struct search *s, const struct search_query *q,
     }
     struct index_snapshot *snap = index_snapshot_acquire(s->index);
     struct search_plan *pl = NULL;
-    unsigned char *res = xcalloc(n + 1, 1);
-    int rc = plan_build(s->analyzer, snap, q, &s->opts, 1, &pl);
-    if (rc == 0)
-        rc = constraints_check(snap, pl, rowids, n, res);
-    if (rc == 0 && n)
-        memcpy(pass, res, n);
-    free(res);
+    int rc = search_plan_build(s->analyzer, snap, q, &s->opts, &pl);
+    if (rc == 0 && !plan_checks(pl)) {
+        if (n)
+            memset(pass, 1, n); /* nothing to check: everything passes */
+    } else if (rc == 0) {
+        /* the plan search_run() runs; index_match_docs ignores its SHOULD
+         * clauses */
+        rc = index_match_docs(snap, search_plan_query(pl), rowids, n, pass);
+    }
     search_plan_free(pl);
     index_snapshot_release(snap);
     return rc;

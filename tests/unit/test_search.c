@@ -1,5 +1,6 @@
 /* test_search.c - the search facade over a real store and index built from fixtures. */
 #include <ftw.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,7 +196,10 @@ static void test_plans(struct search *s)
     ok_eq_str(explain(s, "au:Maldacena"), "+authors:maldacena", "author: MUST");
     ok_eq_str(explain(s, "cat:cs.LG cat:cs x"), "body:x cat:[cs.lg,cs,cs.*]", "categories OR-ed");
     ok_eq_str(explain(s, "year:1970 x"), "body:x date:[0,364]", "year: date range in days");
-    ok_eq_str(explain(s, "x -\"toy model\""), "body:x exclude:1", "excluded phrase: exclusion set");
+    ok_eq_str(explain(s, "x -\"toy model\""), "body:x -phrase(body:toy@0,model@1)",
+              "excluded phrase: the index's not_phrases");
+    ok_eq_str(explain(s, "x -cat:cs -cat:cs.CL"), "-cat:cs -cat:cs.cl body:x -cat:[cs.*]",
+              "excluded archive: MUST_NOT plus the filter's not_categories");
     ok_eq_str(explain(s, "the of"), "", "stopwords only: nothing");
 
     /* Title clauses: at the default weight, for free words only. */
@@ -461,6 +465,125 @@ static void test_constraints(struct search *s)
     query_cleanup(&q);
 }
 
+/* ------------------------------------------------------------------ */
+/* Exclusions with more holders than INDEX_MAX_K                       */
+
+/* BIG_CS cs.LG papers hold "neural network" and rank first for "zorbic";
+ * BIG_OTHER math.NT papers hold "network neural" (not the phrase) and
+ * rank below them. Exclusions were once rowid sets cut at INDEX_MAX_K
+ * (the lowest rowids): the cs papers past the cut leaked, first. */
+#define BIG_CS (INDEX_MAX_K + 1500)
+#define BIG_OTHER 300
+
+static int build_big(const char *db, const char *ixdir)
+{
+    struct store *st = NULL;
+    struct index *ix = NULL;
+    struct index_writer *w = NULL;
+    int rc = store_open(db, 0, &st);
+    if (rc == 0)
+        rc = store_begin(st);
+    if (rc == 0)
+        rc = index_create(ixdir, NULL, &ix);
+    if (rc == 0)
+        rc = index_writer_new(ix, &w);
+    for (int i = 0; rc == 0 && i < BIG_CS + BIG_OTHER; i++) {
+        int cs = i < BIG_CS;
+        char id[32], title[64];
+        snprintf(id, sizeof id, "%s.%05d", cs ? "2101" : "2102", cs ? i + 1 : i - BIG_CS + 1);
+        snprintf(title, sizeof title, "%s %d", cs ? "Zorbic zorbic nets" : "Zorbic forms", i);
+        const char *abs = cs ? "A neural network for zorbic data."
+                             : "Quadratic forms over a network; neural zorbic ideas of forms.";
+        const char *cats = cs ? "cs.LG stat.ML" : "math.NT";
+        struct paper p;
+        paper_init(&p);
+        p.id = strdup(id);
+        p.title = strdup(title);
+        p.title_raw = strdup(title);
+        p.abstract = strdup(abs);
+        p.abstract_raw = strdup(abs);
+        p.categories = strdup(cats);
+        enum store_change ch;
+        int64_t rowid = 0;
+        rc = store_paper_upsert(st, &p, &ch);
+        if (rc == 0)
+            rc = store_paper_rowid(st, id, &rowid);
+        struct index_doc d = {rowid, title, abs, NULL, cats, INDEX_NO_DATE};
+        if (rc == 0)
+            rc = index_writer_add(w, &d);
+        paper_cleanup(&p);
+    }
+    if (rc == 0)
+        rc = store_commit(st);
+    if (rc == 0)
+        rc = index_writer_commit(w);
+    else
+        index_writer_abort(w);
+    index_close(ix);
+    store_close(st);
+    return rc;
+}
+
+/* Runs text with k hits; returns how many, and how many of them are cs
+ * papers (ids 2101.*) in *cs. -1 on error. */
+static long big_run(struct search *s, const char *text, size_t k, long *cs)
+{
+    struct search_query q;
+    query_parse(text, strlen(text), &q);
+    struct search_result r;
+    int rc = search_run(s, &q, k, &r);
+    query_cleanup(&q);
+    if (rc != 0)
+        return -1;
+    *cs = 0;
+    for (size_t i = 0; i < r.n; i++)
+        *cs += strncmp(r.hits[i].paper.id, "2101.", 5) == 0;
+    long n = (long)r.n;
+    search_result_cleanup(&r);
+    return n;
+}
+
+static void test_big_exclusions(void)
+{
+    char dir[320], db[340], ixdir[340];
+    snprintf(dir, sizeof dir, "%s/big", tmpdir);
+    snprintf(db, sizeof db, "%s/paperboy.db", dir);
+    snprintf(ixdir, sizeof ixdir, "%s/index", dir);
+    mkdir(dir, 0755);
+    int rc = build_big(db, ixdir);
+    ok_eq_int(rc, 0, "big fixture: " "11,800 papers stored and indexed");
+    struct search *s = NULL;
+    char why[256];
+    if (rc == 0)
+        rc = search_open(db, ixdir, NULL, &s, why, sizeof why);
+    if (rc != 0) {
+        ok(0, "big fixture opened");
+        return;
+    }
+    long cs = -1, n;
+    n = big_run(s, "zorbic", 50, &cs);
+    ok(n == 50 && cs == 50, "big: the cs papers rank first");
+    n = big_run(s, "zorbic -cat:cs", 50, &cs);
+    ok(n == 50 && cs == 0, "big: -cat:cs refuses all cs.* papers (more than INDEX_MAX_K)");
+    n = big_run(s, "zorbic -cat:cs", INDEX_MAX_K, &cs);
+    ok(n == BIG_OTHER && cs == 0, "big: -cat:cs, k = INDEX_MAX_K: exactly the others");
+    n = big_run(s, "zorbic -\"neural network\"", 50, &cs);
+    ok(n == 50 && cs == 0, "big: -\"neural network\" refuses all its holders");
+    n = big_run(s, "zorbic -\"neural network\"", INDEX_MAX_K, &cs);
+    ok(n == BIG_OTHER && cs == 0, "big: -\"phrase\", k = INDEX_MAX_K: exactly the others");
+    n = big_run(s, "zorbic -cat:cs.LG", INDEX_MAX_K, &cs);
+    ok(n == BIG_OTHER && cs == 0, "big: -cat:cs.LG (a MUST_NOT clause) is exact too");
+    n = big_run(s, "zorbic -cat:stat", 50, &cs);
+    ok(n == 50 && cs == 0, "big: a second category of the paper excludes it as well");
+    n = big_run(s, "\"zorbic forms\" -cat:math", 50, &cs);
+    ok_eq_int(n, 0, "big: -cat:math refuses every math.* paper");
+    n = big_run(s, "Zorbic zorbic nets 10500", 10, &cs);
+    ok(n >= 1 && cs >= 1, "big: a late cs paper is found without the exclusion");
+    n = big_run(s, "Zorbic zorbic nets 10500 -cat:cs", 10, &cs);
+    ok(n >= 0 && cs == 0, "big: ... and not with it, not even by its exact title");
+    search_close(s);
+}
+
 int main(void)
 {
     const char *td = getenv("TMPDIR");
@@ -503,6 +626,7 @@ int main(void)
         store_close(st);
         ok_eq_int(src, 0, "fixture rowids");
         test_constraints(s);
+        test_big_exclusions();
         struct search_query q;
         struct search_result r;
         query_parse("x", 1, &q);
