@@ -21,14 +21,16 @@
  *                          becomes a phrase; its tokens also score
  *      ti:"a phrase"       a phrase constraint on that field plus SHOULDs
  *      -word               a MUST_NOT clause (a compound: on its joined form)
- *      -"a phrase"         an exclusion set: the documents holding the phrase
- *                          are found with a phrase-only sub-search (at most
- *                          INDEX_MAX_K of them) and refused by the filter's
- *                          accept callback
+ *      -"a phrase"         an excluded phrase (the index query's
+ *                          not_phrases): every document holding it is
+ *                          refused, checked by the index on each candidate
+ *                          (one token: a MUST_NOT clause, as -word)
  *      cat:X               the filter's category list (OR-ed); X without a
  *                          '.' (an archive: "cs", "hep-th") also admits X.*
- *      -cat:X              a MUST_NOT clause on CATEGORY; a bare archive also
- *                          an exclusion set of X.* (at most INDEX_MAX_K)
+ *      -cat:X              a MUST_NOT clause on CATEGORY (exact: the
+ *                          category's postings); a bare archive also
+ *                          refuses X.* (the filter's not_categories, checked
+ *                          on each candidate's categories)
  *      since:/until:       the filter's date range (first-version date)
  *
  *    Limits: past INDEX_MAX_CLAUSES clauses the title-boost clauses go first,
@@ -36,6 +38,7 @@
  *    are dropped; a phrase longer than INDEX_MAX_PHRASE_TERMS tokens is
  *    constrained on its first ones. search_plan_text() is the plain
  *    bag-of-words plan used by `paperboy eval` (no syntax at all).
+ *    Exclusions are exact: no cap on how many documents one refuses.
  *
  * 2. The facade (struct search) over a store and its index: search_run()
  *    returns the top k papers, loaded from the store, in this order:
@@ -78,10 +81,10 @@ void search_opts_default(struct search_opts *o /* OUT */);
 struct search_plan;
 
 /* Builds the index query for q (see above) with analyzer a (made with the
- * index's analyzer options) over snapshot s (needed for the exclusion
- * sub-searches; borrowed, must outlive the plan). Never fails on odd
- * queries: what cannot be expressed is dropped. ERR_* only from the index.
- * The caller frees the plan with search_plan_free(). */
+ * index's analyzer options). s, the snapshot the plan is for, is not read
+ * (exclusions are no longer searched ahead: the index checks them) and
+ * may be NULL. Never fails on odd queries: what cannot be expressed is
+ * dropped; returns 0. The caller frees the plan with search_plan_free(). */
 int search_plan_build(struct text_analyzer *a, const struct index_snapshot *s,
                       const struct search_query *q, const struct search_opts *o,
                       struct search_plan **out /* OUT */);
@@ -100,8 +103,10 @@ const struct index_query *search_plan_query(const struct search_plan *pl);
 int search_plan_selects(const struct search_plan *pl);
 
 /* Appends a readable rendering of the index query to b (for --explain and
- * tests): "+body:gpt4 body:model^1 -body:x phrase(body:a@0,b@1) cat:[cs,cs.*]
- * date:[from,to] exclude:N". Returns 0 or ERR_TOO_LARGE. */
+ * tests): "+body:gpt4 body:model^1 -body:x -cat:cs phrase(body:a@0,b@1)
+ * -phrase(body:c@0,d@1) cat:[cs.lg] date:[from,to] -cat:[cs.*]": clauses,
+ * phrases, excluded phrases, categories, dates, excluded category
+ * patterns. Returns 0 or ERR_TOO_LARGE. */
 int search_plan_format(const struct search_plan *pl, struct buf *b);
 
 void search_plan_free(struct search_plan *pl);
@@ -167,10 +172,8 @@ int search_query_has_constraints(const struct search_query *q);
  * could return it by its text (steps b and c): the same plan
  * (search_plan_build: analyzer, compounds like "GPT-4" as their joined
  * form, "cs" admitting cs.*, the first-version date, an unknown date
- * failing any date filter) less its SHOULD clauses, checked with
- * index_match_docs(). One difference, in the check's favour: an excluded
- * phrase or archive (-"a b", -cat:cs) is checked on these papers directly,
- * where search_run() excludes at most INDEX_MAX_K papers holding it.
+ * failing any date filter, every excluded phrase and archive) less its
+ * SHOULD clauses, checked with index_match_docs().
  *
  * A query whose plan checks nothing (search_query_has_constraints() false,
  * or only stopwords in its constrained terms) passes every paper, indexed

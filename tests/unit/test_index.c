@@ -197,7 +197,34 @@ struct qgen {
     struct index_phrase ph;
     struct index_filter f;
     const char *fcats[2];
+    struct index_phrase nph;
+    char nterms[2][32];
+    const char *ncats[2];
 };
+
+/* An excluded phrase of two frequent words (so that some documents hold
+ * it). */
+static void gen_not_phrase(struct qgen *g)
+{
+    memset(&g->nph, 0, sizeof g->nph);
+    g->nph.field = rndn(4) ? INDEX_FIELD_BODY : INDEX_FIELD_TITLE;
+    g->nph.n = 2;
+    for (int j = 0; j < 2; j++) {
+        word(zipf(12), g->nterms[j]);
+        g->nph.terms[j] = g->nterms[j];
+        g->nph.lens[j] = strlen(g->nterms[j]);
+    }
+    g->nph.pos[1] = 1 + (rndn(4) == 0);
+}
+
+/* One or two excluded category patterns. */
+static size_t gen_not_cats(struct qgen *g)
+{
+    static const char *const pats[] = {"cs.*", "hep-th", "STAT.ML", "math.*", "cs.lg", "q-bio.*"};
+    g->ncats[0] = pats[rndn(6)];
+    g->ncats[1] = pats[rndn(6)];
+    return 1 + rndn(2);
+}
 
 static void gen_query(struct qgen *g, struct index_query *q, int flavour)
 {
@@ -242,6 +269,19 @@ static void gen_query(struct qgen *g, struct index_query *q, int flavour)
             g->f.n_categories = 1 + rndn(2);
         }
         q->filter = &g->f;
+    }
+    if (flavour >= 2 && rndn(8) == 0) {
+        if (!q->filter) {
+            index_filter_init(&g->f);
+            q->filter = &g->f;
+        }
+        g->f.not_categories = g->ncats;
+        g->f.n_not_categories = gen_not_cats(g);
+    }
+    if (flavour >= 2 && rndn(8) == 0) {
+        gen_not_phrase(g);
+        q->not_phrases = &g->nph;
+        q->n_not_phrases = 1;
     }
     if (flavour >= 2 && rndn(10) == 0 && n >= 2) {
         /* a phrase of the first two terms as adjacent words */
@@ -297,6 +337,99 @@ static int compare_random(struct index *ix, int nq, int flavour, const char *lab
     printf("# %s: %d queries, %d with hits, scored %llu docs (exhaustive matched %llu)\n", label, nq,
            nonempty, (unsigned long long)scored, (unsigned long long)total_sum);
     ok(bad == 0, label);
+    return bad;
+}
+
+/* Exclusions against their definition: the hits of a query with an
+ * excluded phrase and/or excluded categories are the hits of the query
+ * without them less the documents that hold the phrase (a phrase-only
+ * query) or such a category (a category filter), cut at k - ids and
+ * scores, by index_search and by index_search_exhaustive. */
+#define EXCL_MAX_ROWID 65536
+static int compare_exclusions(struct index *ix, int nq, const char *label)
+{
+    struct index_snapshot *s = index_snapshot_acquire(ix);
+    static struct index_hit base[INDEX_MAX_K], want[1000], a[1000], b[1000];
+    static int64_t ids[EXCL_MAX_ROWID];
+    static unsigned char held_ph[EXCL_MAX_ROWID], held_cat[EXCL_MAX_ROWID];
+    for (int64_t i = 0; i < EXCL_MAX_ROWID; i++)
+        ids[i] = i;
+    int bad = 0, checked = 0, refused_some = 0;
+    for (int i = 0; i < nq; i++) {
+        struct qgen g;
+        struct index_query q;
+        gen_query(&g, &q, 2);
+        q.n_not_phrases = 0;
+        struct index_filter f;
+        if (q.filter)
+            f = *q.filter;
+        else
+            index_filter_init(&f);
+        f.n_not_categories = 0;
+        q.filter = f.n_categories || f.date_from != INT32_MIN || f.date_to != INT32_MAX ? &f : NULL;
+        size_t nb = 0;
+        int64_t total = 0;
+        if (index_search_exhaustive(s, &q, INDEX_MAX_K, base, &nb, &total) != 0 ||
+            total > INDEX_MAX_K)
+            continue; /* the whole match set is needed */
+        int with_ph = rndn(3) != 0, with_cat = !with_ph || rndn(2);
+        /* the holders, by the positive forms */
+        memset(held_ph, 0, sizeof held_ph);
+        memset(held_cat, 0, sizeof held_cat);
+        struct index_query hq;
+        index_query_init(&hq);
+        if (with_ph) {
+            gen_not_phrase(&g);
+            hq.phrases = &g.nph;
+            hq.n_phrases = 1;
+            if (index_match_docs(s, &hq, ids, EXCL_MAX_ROWID, held_ph) != 0)
+                bad++;
+        }
+        struct index_filter hf;
+        index_filter_init(&hf);
+        if (with_cat) {
+            hf.categories = g.ncats;
+            hf.n_categories = gen_not_cats(&g);
+            index_query_init(&hq);
+            hq.filter = &hf;
+            if (index_match_docs(s, &hq, ids, EXCL_MAX_ROWID, held_cat) != 0)
+                bad++;
+        }
+        size_t k = rndn(2) ? 10 : 1 + rndn(1000), nw = 0;
+        int held = 0;
+        for (size_t j = 0; j < nb; j++) {
+            int64_t r = base[j].rowid;
+            if (r < 0 || r >= EXCL_MAX_ROWID || held_ph[r] || held_cat[r])
+                held = 1;
+            else if (nw < k)
+                want[nw++] = base[j];
+        }
+        refused_some += held;
+        /* the same query with the exclusions */
+        if (with_ph) {
+            q.not_phrases = &g.nph;
+            q.n_not_phrases = 1;
+        }
+        if (with_cat) {
+            f.not_categories = g.ncats;
+            f.n_not_categories = hf.n_categories;
+            q.filter = &f;
+        }
+        size_t na = 0, nbx = 0;
+        int r1 = index_search(s, &q, k, a, &na, NULL);
+        int r2 = index_search_exhaustive(s, &q, k, b, &nbx, NULL);
+        if (r1 || r2 || !same_hits(a, na, want, nw) || !same_hits(b, nbx, want, nw)) {
+            if (bad < 3)
+                printf("# exclusion mismatch q%d: rc %d/%d n %zu/%zu want %zu (k %zu, phrase %d, "
+                       "cats %d)\n", i, r1, r2, na, nbx, nw, k, with_ph, with_cat);
+            bad++;
+        }
+        checked++;
+    }
+    index_snapshot_release(s);
+    printf("# %s: %d of %d queries checked, %d with a match refused\n", label, checked, nq,
+           refused_some);
+    ok(bad == 0 && checked > nq / 4 && refused_some > checked / 4, label);
     return bad;
 }
 
@@ -679,7 +812,99 @@ static void test_phrases_filters(void)
     q.clauses = nots;
     index_search(s, &q, 10, h, &n, NULL);
     ok(n == 1 && h[0].rowid == 2, "MUST_NOT");
+    /* excluded phrases and categories */
+    struct index_clause neu = {"neural", 6, INDEX_FIELD_BODY, 1, INDEX_SHOULD};
+    struct index_phrase np;
+    memset(&np, 0, sizeof np);
+    np.field = INDEX_FIELD_BODY;
+    np.n = 2;
+    np.terms[0] = "neural";
+    np.lens[0] = 6;
+    np.terms[1] = "network";
+    np.lens[1] = 7;
+    np.pos[1] = 1;
+    index_query_init(&q);
+    q.clauses = &neu;
+    q.n_clauses = 1;
+    q.not_phrases = &np;
+    q.n_not_phrases = 1;
+    index_search(s, &q, 10, h, &n, NULL);
+    ok(n == 1 && h[0].rowid == 2, "not phrase \"neural network\": doc 2 (\"network; neural\") only");
+    np.terms[0] = "network";
+    np.lens[0] = 7;
+    np.terms[1] = "neural";
+    np.lens[1] = 6;
+    index_search(s, &q, 10, h, &n, NULL);
+    ok(n == 1 && h[0].rowid == 1, "not phrase \"network neural\": doc 1 only");
+    np.terms[1] = "zebra";
+    np.lens[1] = 5;
+    index_search(s, &q, 10, h, &n, NULL);
+    ok_eq_int(n, 2, "not phrase with a term no document holds: nothing refused");
+    np.terms[0] = "state";
+    np.lens[0] = 5;
+    np.terms[1] = "art";
+    np.lens[1] = 3;
+    np.pos[1] = 3;
+    q.n_clauses = 0; /* constraints only: every document but the holder */
+    index_search(s, &q, 10, h, &n, NULL);
+    ok(n == 3 && h[0].rowid == 1 && h[1].rowid == 2 && h[2].rowid == 4,
+       "not phrase alone: every document but its holder");
+    struct index_phrase two[2] = {np, np};
+    two[1].terms[0] = "prune";
+    two[1].lens[0] = 5;
+    two[1].terms[1] = "neural";
+    two[1].lens[1] = 6;
+    two[1].pos[1] = 2; /* "We prune a neural network" */
+    q.not_phrases = two;
+    q.n_not_phrases = 2;
+    index_search(s, &q, 10, h, &n, NULL);
+    ok(n == 2 && h[0].rowid == 2 && h[1].rowid == 4, "two not phrases: holders of either refused");
+    index_filter_init(&f);
+    const char *nc1[] = {"CS.*"};
+    f.not_categories = nc1;
+    f.n_not_categories = 1;
+    index_query_init(&q);
+    q.clauses = &neu;
+    q.n_clauses = 1;
+    q.filter = &f;
+    index_search(s, &q, 10, h, &n, NULL);
+    ok(n == 1 && h[0].rowid == 2, "not category cs.* (case-insensitive)");
+    const char *nc2[] = {"q-bio.NC", "stat.*"};
+    f.not_categories = nc2;
+    f.n_not_categories = 2;
+    q.n_clauses = 0;
+    index_search(s, &q, 10, h, &n, NULL);
+    ok(n == 2 && h[0].rowid == 1 && h[1].rowid == 4, "not categories alone (exact + wildcard)");
+    f.categories = c1; /* cs.LG */
+    f.n_categories = 1;
+    f.not_categories = nc1;
+    f.n_not_categories = 1;
+    index_search(s, &q, 10, h, &n, NULL);
+    ok_eq_int(n, 0, "a category both required and excluded: nothing");
+    /* index_match_docs honours both */
+    int64_t all4[4] = {1, 2, 3, 4};
+    unsigned char pass4[4];
+    index_filter_init(&f);
+    f.not_categories = nc2;
+    f.n_not_categories = 2;
+    q.not_phrases = &np; /* state@0 art@3: doc 3 */
+    q.n_not_phrases = 1;
+    ok_eq_int(index_match_docs(s, &q, all4, 4, pass4), 0, "match_docs with exclusions");
+    ok(pass4[0] && !pass4[1] && !pass4[2] && pass4[3], "match_docs: excluded docs fail");
     /* invalid queries */
+    q.n_not_phrases = INDEX_MAX_NOT_PHRASES + 1;
+    ok_eq_int(index_search(s, &q, 10, h, &n, NULL), ERR_INVALID, "too many not phrases");
+    q.not_phrases = NULL;
+    q.n_not_phrases = 1;
+    ok_eq_int(index_search(s, &q, 10, h, &n, NULL), ERR_INVALID, "not phrases NULL");
+    q.n_not_phrases = 0;
+    f.not_categories = NULL;
+    ok_eq_int(index_search(s, &q, 10, h, &n, NULL), ERR_INVALID, "not categories NULL");
+    q.filter = NULL;
+    q.not_phrases = &np;
+    q.n_not_phrases = 1;
+    np.n = 0;
+    ok_eq_int(index_search(s, &q, 10, h, &n, NULL), ERR_INVALID, "empty not phrase");
     struct index_clause badw = {"x", 1, INDEX_FIELD_BODY, -1, INDEX_SHOULD};
     q.clauses = &badw;
     q.n_clauses = 1;
@@ -716,6 +941,7 @@ static void test_random(void)
     compare_random(ix, 1500, 0, "block-max == exhaustive: plain BODY queries");
     compare_random(ix, 1000, 1, "block-max == exhaustive: title fields and weights");
     compare_random(ix, 1000, 2, "block-max == exhaustive: MUST/NOT/phrase/filters");
+    compare_exclusions(ix, 300, "excluded phrases and categories == hits less their holders");
 
     /* merge without deletions keeps results bit for bit */
     static struct index_hit before[50][100], after[100];
@@ -768,6 +994,7 @@ static void test_random(void)
     ok(s->n_live < s->n_docs, "some docs deleted");
     index_snapshot_release(s);
     compare_random(ix, 1000, 2, "block-max == exhaustive with deletions");
+    compare_exclusions(ix, 200, "exclusions == hits less holders, with deletions");
     ok_eq_int(index_merge(ix, 0, &merged), 0, "tiered merge call");
     compare_random(ix, 500, 2, "block-max == exhaustive after tiered merge");
     ok_eq_int(index_merge(ix, 1, &merged), 0, "force merge with deletions");

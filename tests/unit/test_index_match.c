@@ -5,7 +5,8 @@
  * A small random index (several segments, updates and deletions, unknown
  * dates, a vocabulary small enough that MUST clauses and phrases hit often)
  * and random queries of MUST / MUST_NOT / SHOULD clauses on every field,
- * phrases, date and category filters and an accept callback. The
+ * phrases, excluded phrases, date and category filters, excluded
+ * categories and an accept callback. The
  * reference for a query is the set of rowids index_search_exhaustive()
  * returns for the query without its SHOULD clauses (k = INDEX_MAX_K, more
  * than the index holds); index_match_docs() of the full query (SHOULD
@@ -104,6 +105,9 @@ struct rq {
     char phterms[2][3][8];
     struct index_filter f;
     const char *fcats[2];
+    struct index_phrase nph[2];
+    char nphterms[2][2][8];
+    const char *ncats[2];
     struct index_query q;
 };
 
@@ -151,6 +155,20 @@ static void gen(struct rq *r)
     }
     r->q.phrases = r->ph;
     r->q.n_phrases = np;
+    size_t nn = rnd(4) == 0 ? 1 + rnd(2) : 0;
+    for (size_t i = 0; i < nn; i++) {
+        struct index_phrase *p = &r->nph[i];
+        p->field = rnd(3) ? INDEX_FIELD_BODY : INDEX_FIELD_TITLE;
+        p->n = 2;
+        for (size_t j = 0; j < 2; j++) {
+            vword(rnd(6), r->nphterms[i][j]);
+            p->terms[j] = r->nphterms[i][j];
+            p->lens[j] = strlen(r->nphterms[i][j]);
+        }
+        p->pos[1] = 1;
+    }
+    r->q.not_phrases = r->nph;
+    r->q.n_not_phrases = nn;
     if (rnd(3) == 0) {
         index_filter_init(&r->f);
         if (rnd(2)) {
@@ -162,6 +180,12 @@ static void gen(struct rq *r)
             r->fcats[1] = fcat[rnd(5)];
             r->f.categories = r->fcats;
             r->f.n_categories = 1 + rnd(2);
+        }
+        if (rnd(3) == 0) {
+            r->ncats[0] = fcat[rnd(5)];
+            r->ncats[1] = fcat[rnd(5)];
+            r->f.not_categories = r->ncats;
+            r->f.n_not_categories = 1 + rnd(2);
         }
         if (rnd(4) == 0)
             r->f.accept = accept_not_7_3;
