@@ -205,8 +205,7 @@ static int phrase_valid(const struct index_phrase *p)
         p->field >= INDEX_FIELD_CATEGORY || p->pos[0] != 0)
         return 0;
     for (size_t j = 0; j < p->n; j++)
-        if (!p->terms[j] || p->lens[j] == 0 || p->lens[j] > 255 ||
-            (j && p->pos[j] < p->pos[j - 1]))
+        if (!p->terms[j] || p->lens[j] == 0 || p->lens[j] > 255 || (j && p->pos[j] < p->pos[j - 1]))
             return 0;
     return 1;
 }

@@ -53,10 +53,22 @@ static void search_some(struct seg *sg, int bounds_ok)
     }
     struct index_hit a[5], b[5];
     size_t na = 0, nb = 0;
-    for (int round = 0; round < 2; round++) {
+    struct index_filter f;
+    index_filter_init(&f);
+    const char *notcat[1] = {"cs.*"};
+    f.not_categories = notcat;
+    f.n_not_categories = 1;
+    for (int round = 0; round < 3; round++) {
         if (round == 1 && ph.n) {
             q.phrases = &ph;
             q.n_phrases = 1;
+        }
+        if (round == 2) { /* the phrase and a category pattern as exclusions */
+            q.phrases = NULL;
+            q.n_phrases = 0;
+            q.not_phrases = ph.n ? &ph : NULL;
+            q.n_not_phrases = ph.n ? 1 : 0;
+            q.filter = &f;
         }
         int r1 = index_search(&snap, &q, 5, a, &na, NULL);
         int r2 = index_search_exhaustive(&snap, &q, 5, b, &nb, NULL);
