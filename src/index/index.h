@@ -48,7 +48,9 @@
  * A phrase (struct index_phrase) is a constraint: a document matches only
  * if the field holds the terms at the given relative positions; phrases
  * add nothing to the score (give their words as clauses too to score
- * them).
+ * them). An excluded phrase (index_query.not_phrases) and an excluded
+ * category (index_filter.not_categories) refuse every document holding
+ * them, checked on each candidate as a MUST_NOT clause is.
  *
  * ON DISK (the index directory, e.g. data/index/)
  *
@@ -288,9 +290,9 @@ struct index_filter {
     size_t n_categories;             /* 0: no category filter */
     /* Excluded categories: a document holding any category that one of
      * these n_not_categories names matches (as above: "cs.*" matches
-     * "cs.AI" ...) is refused. Like MUST_NOT clauses, checked only on a
-     * document that would otherwise be returned (a bitmask over the
-     * segment's categories), so a large excluded set costs nothing more. */
+     * "cs.AI" ...) is refused, however many hold one. Like MUST_NOT
+     * clauses, checked only on a document that would otherwise be
+     * returned (a bitmask over the segment's categories). */
     const char *const *not_categories;
     size_t n_not_categories;
     /* Optional: a document passes only if accept(ctx, rowid) is non-zero.
@@ -354,7 +356,8 @@ int index_search_exhaustive(const struct index_snapshot *s, const struct index_q
 /* Which of the documents rowids[0..n) (any order, repeats allowed) pass
  * q's constraints: live in s, pass q's filter (dates, categories,
  * excluded categories, accept callback), hold every MUST clause and every
- * phrase, and hold no MUST_NOT clause and no excluded phrase. SHOULD clauses are ignored. pass[i] receives 1 or 0
+ * phrase, and hold no MUST_NOT clause and no excluded phrase. SHOULD
+ * clauses are ignored. pass[i] receives 1 or 0
  * (caller-owned, room for n); an absent or deleted rowid gets 0. So a
  * document passes iff index_search_exhaustive() of q without its SHOULD
  * clauses would count it. The cost grows with n and with the postings of

@@ -34,8 +34,9 @@
  * filters and excluded categories are bitmasks over the segment's category
  * dictionary, built per segment from the patterns. (Excluded categories
  * are tested late because a test costs a cache miss into the doc values:
- * before scoring, -cat:cs made a one-word query on 1M documents ~35%
- * slower; at the heap it costs nothing measurable.)
+ * tested before scoring, -cat:cs made a one-word query on 1M documents
+ * ~35% slower; tested at the heap, the difference was within noise;
+ * bench/exclude.)
  *
  * index_match_docs evaluates the same constraints (doc_ok, the MUST lists,
  * constraints_ok) for given documents only: per segment their rowids are
