@@ -198,7 +198,7 @@ int cmd_embed(int argc, char **argv)
     memset(&r, 0, sizeof r);
     int status = 1;
 
-    struct encoder_opts eo = {(int)threads, 0};
+    struct encoder_opts eo = {(int)threads, 0, 0};
     rc = encoder_open(model_dir, &eo, &enc, err, sizeof err);
     if (rc == ERR_NOT_FOUND) {
         fprintf(stderr,

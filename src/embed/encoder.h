@@ -40,8 +40,9 @@ struct encoder;
 struct wordpiece;
 
 struct encoder_opts {
-    int threads;      /* own worker threads; 0 = number of online CPUs */
-    int blas_threads; /* OpenBLAS threads; 0 = 1 when threads > 1, else CPUs */
+    int threads;       /* own worker threads; 0 = number of online CPUs */
+    int blas_threads;  /* OpenBLAS threads; 0 = 1 when threads > 1, else CPUs */
+    int query_threads; /* threads for an input of <= 64 tokens; 0 = 1 */
 };
 
 /* Loads the model from model_dir (model.safetensors + vocab.txt). opts may

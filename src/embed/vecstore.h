@@ -49,7 +49,7 @@
 
 struct vecstore;
 
-enum vecsearch_mode { VECSEARCH_EXACT = 0, VECSEARCH_INT8, VECSEARCH_BIT };
+enum vecsearch_mode { VECSEARCH_EXACT = 0, VECSEARCH_INT8, VECSEARCH_BIT, VECSEARCH_AUTO };
 
 struct vecsearch_opts {
     enum vecsearch_mode mode;
