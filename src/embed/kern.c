@@ -312,6 +312,22 @@ __attribute__((target("popcnt"))) static uint32_t hamming_popcnt(const uint64_t 
     return d;
 }
 
+__attribute__((target("popcnt"))) static void hamming_many_popcnt(const uint64_t *q,
+                                                                  const uint64_t *b, size_t nwords,
+                                                                  size_t n, uint16_t *dist)
+{
+    if (nwords == 6) { /* 384 dimensions: unrolled */
+        uint64_t q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3], q4 = q[4], q5 = q[5];
+        for (size_t i = 0; i < n; i++, b += 6)
+            dist[i] = (uint16_t)(__builtin_popcountll(q0 ^ b[0]) + __builtin_popcountll(q1 ^ b[1]) +
+                                 __builtin_popcountll(q2 ^ b[2]) + __builtin_popcountll(q3 ^ b[3]) +
+                                 __builtin_popcountll(q4 ^ b[4]) + __builtin_popcountll(q5 ^ b[5]));
+        return;
+    }
+    for (size_t i = 0; i < n; i++, b += nwords)
+        dist[i] = (uint16_t)hamming_popcnt(q, b, nwords);
+}
+
 #endif /* KERN_X86 */
 
 void kern_gelu(float *x, size_t n)
@@ -422,4 +438,21 @@ uint32_t kern_hamming(const uint64_t *a, const uint64_t *b, size_t nwords)
     for (size_t i = 0; i < nwords; i++)
         d += (uint32_t)__builtin_popcountll(a[i] ^ b[i]);
     return d;
+}
+
+void kern_hamming_many(const uint64_t *q, const uint64_t *b, size_t nwords, size_t n,
+                       uint16_t *dist)
+{
+#if KERN_X86
+    if (__builtin_cpu_supports("popcnt")) {
+        hamming_many_popcnt(q, b, nwords, n, dist);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++, b += nwords) {
+        uint32_t d = 0;
+        for (size_t w = 0; w < nwords; w++)
+            d += (uint32_t)__builtin_popcountll(q[w] ^ b[w]);
+        dist[i] = (uint16_t)d;
+    }
 }

@@ -43,6 +43,11 @@ float kern_dot(const float *a, const float *b, size_t n);
 int32_t kern_dot_i8(const int8_t *a, const int8_t *b, size_t n);
 uint32_t kern_hamming(const uint64_t *a, const uint64_t *b, size_t nwords);
 
+/* dist[i] = Hamming distance of q and the i-th of n bit strings stored
+ * back to back at b (nwords 64-bit words each; nwords * 64 < 65536). */
+void kern_hamming_many(const uint64_t *q, const uint64_t *b, size_t nwords, size_t n,
+                       uint16_t *dist);
+
 /* y[m x nout] += x[m x k] w[nout x k]^T (rows of y ldy floats apart), for
  * the few-row products that sgemm does badly (it repacks all of w on every
  * call): each block of w rows is read once and applied to every row of x

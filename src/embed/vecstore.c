@@ -656,25 +656,43 @@ struct scan {
     const int8_t *q8;
     const uint64_t *qb;
     struct topk top; /* exact / int8 */
-    uint16_t *dist;  /* bit: distances for [lo, hi) */
+    uint16_t *dist;  /* bit: distances for [lo, hi), UINT16_MAX when dead */
+    size_t *hist;    /* bit: how many of them at each distance 0..dim */
 };
+
+/* Bit mode: Hamming distances in chunks that stay in L1 while the
+ * histogram pass reads them back. */
+static void scan_bits(struct scan *s)
+{
+    const struct vecstore *vs = s->vs;
+    size_t nw = vs->dim / 64;
+    const uint64_t *base = (const uint64_t *)(vs->f[K_B1].map + VECSTORE_HEADER);
+    for (size_t c0 = s->lo; c0 < s->hi; c0 += 2048) {
+        size_t c1 = s->hi - c0 < 2048 ? s->hi : c0 + 2048;
+        uint16_t *d = s->dist + (c0 - s->lo);
+        kern_hamming_many(s->qb, base + c0 * nw, nw, c1 - c0, d);
+        for (size_t i = c0; i < c1; i++) {
+            if (vs->dead[i])
+                d[i - c0] = UINT16_MAX;
+            else
+                s->hist[d[i - c0]]++;
+        }
+    }
+}
 
 static void *scan_run(void *arg)
 {
     struct scan *s = arg;
     const struct vecstore *vs = s->vs;
     size_t dim = vs->dim;
+    if (s->mode == VECSEARCH_BIT) {
+        scan_bits(s);
+        return NULL;
+    }
     for (size_t i = s->lo; i < s->hi; i++) {
         /* The excluded rowid is dropped at rescoring (one extra candidate
          * was asked for): testing it here would read the .f32 records. */
-        int skip = vs->dead[i];
-        if (s->mode == VECSEARCH_BIT) {
-            const uint64_t *b =
-                (const uint64_t *)(vs->f[K_B1].map + VECSTORE_HEADER + i * vs->rec[K_B1]);
-            s->dist[i - s->lo] = skip ? UINT16_MAX : (uint16_t)kern_hamming(s->qb, b, dim / 64);
-            continue;
-        }
-        if (skip)
+        if (vs->dead[i])
             continue;
         float sc;
         if (s->mode == VECSEARCH_INT8) {
@@ -703,13 +721,16 @@ int vecstore_search(const struct vecstore *vs, const float *q, size_t k, int64_t
 {
     if (k == 0 || k > 10000)
         return ERR_INVALID;
-    struct vecsearch_opts o = {VECSEARCH_EXACT, 0, 0};
+    struct vecsearch_opts o = {VECSEARCH_AUTO, 0, 0};
     if (opts)
         o = *opts;
-    if ((o.mode == VECSEARCH_INT8 && !vs->f[K_I8].usable) ||
-        (o.mode == VECSEARCH_BIT && (!vs->f[K_B1].usable || !vs->f[K_I8].usable)))
-        o.mode = VECSEARCH_EXACT; /* stale copy: exact is always right */
     size_t total = (size_t)vs->n;
+    if (o.mode == VECSEARCH_AUTO)
+        o.mode = total < VECSEARCH_AUTO_EXACT_BELOW ? VECSEARCH_EXACT : VECSEARCH_BIT;
+    if (o.mode == VECSEARCH_BIT && !vs->f[K_B1].usable)
+        o.mode = VECSEARCH_INT8;
+    if ((o.mode == VECSEARCH_INT8 || o.mode == VECSEARCH_BIT) && !vs->f[K_I8].usable)
+        o.mode = VECSEARCH_EXACT; /* stale copy: exact is always right */
     if (total == 0) {
         *n = 0;
         return 0;
@@ -750,9 +771,10 @@ int vecstore_search(const struct vecstore *vs, const float *q, size_t k, int64_t
         sc[t].q = q;
         sc[t].q8 = q8;
         sc[t].qb = qb;
-        if (o.mode == VECSEARCH_BIT)
+        if (o.mode == VECSEARCH_BIT) {
             sc[t].dist = xmalloc((sc[t].hi - sc[t].lo + 1) * sizeof *sc[t].dist);
-        else
+            sc[t].hist = xcalloc(vs->dim + 2, sizeof *sc[t].hist);
+        } else
             topk_init(&sc[t].top, cand);
     }
     int started = 1;
@@ -773,9 +795,8 @@ int vecstore_search(const struct vecstore *vs, const float *q, size_t k, int64_t
     if (o.mode == VECSEARCH_BIT) {
         size_t *hist = xcalloc(vs->dim + 2, sizeof *hist);
         for (int t = 0; t < nt; t++)
-            for (size_t i = 0; i < sc[t].hi - sc[t].lo; i++)
-                if (sc[t].dist[i] != UINT16_MAX)
-                    hist[sc[t].dist[i]]++;
+            for (size_t d = 0; d <= vs->dim; d++)
+                hist[d] += sc[t].hist[d];
         size_t thr = 0, acc = 0;
         while (thr <= vs->dim && acc + hist[thr] < cand)
             acc += hist[thr++];
@@ -794,6 +815,12 @@ int vecstore_search(const struct vecstore *vs, const float *q, size_t k, int64_t
             struct topk mid;
             topk_init(&mid, c2);
             for (size_t i = 0; i < nc; i++) {
+                if (i + 8 < nc) { /* scattered records: fetch ahead */
+                    const unsigned char *a =
+                        vs->f[K_I8].map + VECSTORE_HEADER + (size_t)ci[i + 8] * vs->rec[K_I8];
+                    for (size_t off = 0; off < vs->rec[K_I8]; off += 64)
+                        __builtin_prefetch(a + off);
+                }
                 const unsigned char *r = vs->f[K_I8].map + VECSTORE_HEADER + ci[i] * vs->rec[K_I8];
                 float scale;
                 memcpy(&scale, r, 4);
@@ -826,6 +853,7 @@ int vecstore_search(const struct vecstore *vs, const float *q, size_t k, int64_t
     topk_cleanup(&best);
     for (int t = 0; t < nt; t++) {
         free(sc[t].dist);
+        free(sc[t].hist);
         if (o.mode != VECSEARCH_BIT)
             topk_cleanup(&sc[t].top);
     }

@@ -46,6 +46,8 @@
 
 #define VECSTORE_HEADER 128
 #define VECSTORE_MAX_DIM 4096
+/* VECSEARCH_AUTO scans every float vector below this many, else bit. */
+#define VECSEARCH_AUTO_EXACT_BELOW 20000
 
 struct vecstore;
 
