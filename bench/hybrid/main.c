@@ -8,11 +8,12 @@
  *   hybrid encode  --models DIR --queries FILE [--n N] [--threads T]
  *       Query encoding alone: each query text embedded 5 times, its
  *       median wall and CPU time; p50/p90 overall and by token count.
- *   hybrid recall  --models DIR --vectors DIR --queries FILE [--n N]
+ *   hybrid recall  --models DIR --vectors DIR --queries FILE [--n N] [--dump F]
  *       Real embeddings: the vectors in DIR (e.g. the SciFact corpus as
  *       `paperboy eval --mode dense --vectors DIR` stores them), the
  *       queries embedded here; recall@10 and @100 of each search mode and
- *       candidate count against the exact search.
+ *       candidate count against the exact search. --dump writes the query
+ *       vectors (n x 384 floats) to F.
  *   hybrid vectors --db FILE --vectors DIR [--seed S]
  *       One synthetic clustered unit vector (bench/embed/vecgen.h, n/50
  *       centres) per paper of the store, written with vecstore_add for
@@ -79,7 +80,7 @@ static double pct(double *v, size_t n, double p)
 /* Arguments and queries                                               */
 
 struct args {
-    const char *models, *queries, *vectors, *db;
+    const char *models, *queries, *vectors, *db, *dump;
     char model[4200]; /* models/all-MiniLM-L6-v2 */
     size_t n;
     int threads, qthreads;
@@ -221,6 +222,13 @@ static int cmd_recall(const struct args *a)
             lens[j] = strlen(ql.text[i + j]);
         encoder_embed(enc, (const char *const *)ql.text + i, lens, m, qv + i * ENCODER_DIM);
     }
+    if (a->dump[0]) { /* the query vectors, for experiments elsewhere */
+        FILE *f = fopen(a->dump, "wb");
+        if (f) {
+            fwrite(qv, sizeof *qv, nq * ENCODER_DIM, f);
+            fclose(f);
+        }
+    }
     enum { K = 100 };
     struct vechit *ex = xmalloc(nq * K * sizeof *ex), h[K];
     size_t *nex = xmalloc(nq * sizeof *nex), nh;
@@ -333,6 +341,49 @@ static int cmd_vectors(const struct args *a)
 /* ------------------------------------------------------------------ */
 /* run                                                                 */
 
+/* The share of the first kk exact hits found among the approximate ones. */
+static double overlap(const struct vechit *ex, size_t nex, const struct vechit *ap, size_t nap,
+                      size_t kk)
+{
+    size_t t = nex < kk ? nex : kk, hit = 0;
+    for (size_t i = 0; i < t; i++)
+        for (size_t j = 0; j < nap; j++)
+            if (ex[i].rowid == ap[j].rowid) {
+                hit++;
+                break;
+            }
+    return t ? (double)hit / (double)t : 1.0;
+}
+
+/* Recall of the default search at k 10 and 100 against exact for 100
+ * queries drawn around the same centres as the stored vectors (the
+ * `vectors` subcommand's generator, same seed). */
+static void clustered_recall(const struct vecstore *vs, uint64_t seed)
+{
+    size_t np = vecstore_count(vs), nc = np / 50 > 0 ? np / 50 : 1;
+    uint64_t rng = seed ? seed : 0x9E3779B97F4A7C15ull;
+    float *cent = xmalloc(nc * ENCODER_DIM * sizeof *cent), q[ENCODER_DIM];
+    for (size_t i = 0; i < nc * ENCODER_DIM; i++)
+        cent[i] = vecgen_nrand(&rng);
+    struct vechit ex[100], ap[100];
+    size_t nex, nap;
+    double r10 = 0, r100 = 0, c0 = cpu_s(), w0 = time_mono();
+    struct vecsearch_opts oe = {VECSEARCH_EXACT, 0, 0};
+    enum { NQ = 100 };
+    for (size_t i = 0; i < NQ; i++) {
+        vecgen_around(&rng, cent + (i * 7919 % nc) * ENCODER_DIM, q, ENCODER_DIM);
+        vecstore_search(vs, q, 100, -1, &oe, ex, &nex);
+        vecstore_search(vs, q, 100, -1, NULL, ap, &nap);
+        r10 += overlap(ex, nex, ap, nap, 10);
+        r100 += overlap(ex, nex, ap, nap, 100);
+    }
+    printf("default vector search vs exact, %d queries around the clusters: recall@10 %.4f, "
+           "recall@100 %.4f (%.0f s)\n",
+           NQ, r10 / NQ, r100 / NQ, time_mono() - w0);
+    (void)c0;
+    free(cent);
+}
+
 enum { T_HYBRID, T_BM25, T_DENSE, T_ENCODE, T_VEC, T_VEC_EXACT, T_BM25_100, NT };
 static const char *const tname[NT] = {
     "hybrid k=10 (search_run_mode)", "bm25 mode k=10", "dense mode k=10",
@@ -363,7 +414,9 @@ static int cmd_run(const struct args *a)
         c[t] = xcalloc(nq, sizeof(double));
     }
     size_t *ntok = xmalloc(nq * sizeof *ntok);
-    struct vechit *h = xmalloc(100 * sizeof *h);
+    struct vechit *h = xmalloc(100 * sizeof *h), *hx = xmalloc(100 * sizeof *hx);
+    size_t nhx = 0;
+    double rec10 = 0, rec100 = 0;
     int32_t ids[ENCODER_MAX_TOKENS];
     printf("run: %zu papers' vectors, %zu queries\n", vecstore_count(vs), nq);
     for (int pass = 0; pass < 2; pass++) {
@@ -400,7 +453,8 @@ static int cmd_run(const struct args *a)
                 case T_VEC_EXACT:
                     encoder_embed(enc, &text, &len, 1, v);
                     t0 = time_mono(), c0 = cpu_s();
-                    rc = vecstore_search(vs, v, 100, -1, t == T_VEC ? NULL : &oe, h, &nh);
+                    rc = vecstore_search(vs, v, 100, -1, t == T_VEC ? NULL : &oe,
+                                         t == T_VEC ? h : hx, t == T_VEC ? &nh : &nhx);
                     break;
                 case T_BM25_100:
                     rc = search_run(s, &q, 100, &r);
@@ -414,6 +468,10 @@ static int cmd_run(const struct args *a)
                 }
                 w[t][i] = (time_mono() - t0) * 1e3;
                 c[t][i] = (cpu_s() - c0) * 1e3;
+            }
+            if (pass == 1) {
+                rec10 += overlap(hx, nhx, h, nh, 10);
+                rec100 += overlap(hx, nhx, h, nh, 100);
             }
             query_cleanup(&q);
         }
@@ -432,6 +490,10 @@ static int cmd_run(const struct args *a)
         printf("%-46s %8.2f %8.2f %8.2f | %8.2f %8.2f %8.2f\n", tname[t], a50, a90, a99, b50, b90,
                b99);
     }
+    printf("default vector search vs exact, these text queries: recall@10 %.4f, recall@100 "
+           "%.4f\n",
+           rec10 / (double)nq, rec100 / (double)nq);
+    clustered_recall(vs, a->seed);
     search_semantic_close(ss);
     search_close(s);
     vecstore_close(vs);
@@ -451,6 +513,7 @@ int main(int argc, char **argv)
     a.queries = arg_val(argc, argv, "--queries", "");
     a.vectors = arg_val(argc, argv, "--vectors", "build/bench-hybrid/1m/vectors");
     a.db = arg_val(argc, argv, "--db", "build/bench-hybrid/1m/paperboy.db");
+    a.dump = arg_val(argc, argv, "--dump", "");
     a.n = (size_t)atol(arg_val(argc, argv, "--n", "0"));
     a.threads = atoi(arg_val(argc, argv, "--threads", "0"));
     a.qthreads = atoi(arg_val(argc, argv, "--query-threads", "0"));

@@ -328,6 +328,26 @@ __attribute__((target("popcnt"))) static void hamming_many_popcnt(const uint64_t
         dist[i] = (uint16_t)hamming_popcnt(q, b, nwords);
 }
 
+__attribute__((target("popcnt"))) static void bits_asym_popcnt(const uint64_t *planes,
+                                                               const uint64_t *b, size_t nwords,
+                                                               size_t n, uint32_t *dist)
+{
+    uint32_t top = 30u * 64u * (uint32_t)nwords;
+    for (size_t i = 0; i < n; i++, b += nwords) {
+        uint32_t pc = 0, s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (size_t w = 0; w < nwords; w++) {
+            uint64_t x = b[w];
+            pc += (uint32_t)__builtin_popcountll(x);
+            s0 += (uint32_t)__builtin_popcountll(x & planes[w]);
+            s1 += (uint32_t)__builtin_popcountll(x & planes[nwords + w]);
+            s2 += (uint32_t)__builtin_popcountll(x & planes[2 * nwords + w]);
+            s3 += (uint32_t)__builtin_popcountll(x & planes[3 * nwords + w]);
+        }
+        uint32_t s = s0 + 2 * s1 + 4 * s2 + 8 * s3;
+        dist[i] = top / 2 - 2 * s + 15 * pc;
+    }
+}
+
 #endif /* KERN_X86 */
 
 void kern_gelu(float *x, size_t n)
@@ -454,5 +474,26 @@ void kern_hamming_many(const uint64_t *q, const uint64_t *b, size_t nwords, size
         for (size_t w = 0; w < nwords; w++)
             d += (uint32_t)__builtin_popcountll(q[w] ^ b[w]);
         dist[i] = (uint16_t)d;
+    }
+}
+
+void kern_bits_asym(const uint64_t *planes, const uint64_t *b, size_t nwords, size_t n,
+                    uint32_t *dist)
+{
+#if KERN_X86
+    if (__builtin_cpu_supports("popcnt")) {
+        bits_asym_popcnt(planes, b, nwords, n, dist);
+        return;
+    }
+#endif
+    uint32_t top = 30u * 64u * (uint32_t)nwords;
+    for (size_t i = 0; i < n; i++, b += nwords) {
+        uint32_t pc = 0, s = 0;
+        for (size_t w = 0; w < nwords; w++) {
+            pc += (uint32_t)__builtin_popcountll(b[w]);
+            for (size_t p = 0; p < 4; p++)
+                s += (uint32_t)__builtin_popcountll(b[w] & planes[p * nwords + w]) << p;
+        }
+        dist[i] = top / 2 - 2 * s + 15 * pc;
     }
 }

@@ -8,8 +8,12 @@
  * three files and become part of the file, not of this snapshot.
  *
  * Top-k: a binary min-heap of (score, index) of size k per thread; a new
- * score enters only when it beats the root. Bit mode selects candidates by
- * a histogram of Hamming distances (0..dim) instead of a heap.
+ * score enters only when it beats the root. Bit mode scores every record
+ * by the asymmetric distance of a 4-bit copy of the query to its sign bits
+ * (kern_bits_asym: the query's magnitudes count, unlike a Hamming distance
+ * between two sign strings, which lost 4% of recall@10 at the same
+ * candidate count on real embeddings) and selects candidates by a
+ * histogram of those distances (0..30 dim) instead of a heap.
  */
 #include "embed/vecstore.h"
 
@@ -656,12 +660,13 @@ struct scan {
     const int8_t *q8;
     const uint64_t *qb;
     struct topk top; /* exact / int8 */
-    uint16_t *dist;  /* bit: distances for [lo, hi), UINT16_MAX when dead */
-    size_t *hist;    /* bit: how many of them at each distance 0..dim */
+    const uint64_t *planes; /* bit: the 4-bit query's planes (kern_bits_asym) */
+    uint32_t *dist;         /* bit: distances for [lo, hi), UINT32_MAX when dead */
+    size_t *hist;           /* bit: how many of them at each distance 0..30 dim */
 };
 
-/* Bit mode: Hamming distances in chunks that stay in L1 while the
- * histogram pass reads them back. */
+/* Bit mode: asymmetric distances (4-bit query vs sign bits) in chunks that
+ * stay in L1 while the histogram pass reads them back. */
 static void scan_bits(struct scan *s)
 {
     const struct vecstore *vs = s->vs;
@@ -669,11 +674,11 @@ static void scan_bits(struct scan *s)
     const uint64_t *base = (const uint64_t *)(vs->f[K_B1].map + VECSTORE_HEADER);
     for (size_t c0 = s->lo; c0 < s->hi; c0 += 2048) {
         size_t c1 = s->hi - c0 < 2048 ? s->hi : c0 + 2048;
-        uint16_t *d = s->dist + (c0 - s->lo);
-        kern_hamming_many(s->qb, base + c0 * nw, nw, c1 - c0, d);
+        uint32_t *d = s->dist + (c0 - s->lo);
+        kern_bits_asym(s->planes, base + c0 * nw, nw, c1 - c0, d);
         for (size_t i = c0; i < c1; i++) {
             if (vs->dead[i])
-                d[i - c0] = UINT16_MAX;
+                d[i - c0] = UINT32_MAX;
             else
                 s->hist[d[i - c0]]++;
         }
@@ -706,6 +711,27 @@ static void *scan_run(void *arg)
         topk_push(&s->top, sc, (uint32_t)i);
     }
     return NULL;
+}
+
+/* The query for the bit scan: q_j ~ step (u_j - 7.5) with u_j in 0..15
+ * and step = max|q| / 7.5, as 4 bit planes of dim/64 words each
+ * (kern_bits_asym). Caller frees. */
+static uint64_t *query_planes(const float *q, size_t dim)
+{
+    size_t nw = dim / 64;
+    uint64_t *pl = xcalloc(4 * nw, sizeof *pl);
+    float m = 0.f;
+    for (size_t j = 0; j < dim; j++)
+        m = fabsf(q[j]) > m ? fabsf(q[j]) : m;
+    float inv = m > 0 ? 7.5f / m : 0.f;
+    for (size_t j = 0; j < dim; j++) {
+        long u = lrintf(q[j] * inv + 7.5f);
+        u = u < 0 ? 0 : u > 15 ? 15 : u;
+        for (int p = 0; p < 4; p++)
+            if (u >> p & 1)
+                pl[(size_t)p * nw + j / 64] |= 1ull << (j % 64);
+    }
+    return pl;
 }
 
 static int cmp_hit(const void *a, const void *b)
@@ -761,6 +787,9 @@ int vecstore_search(const struct vecstore *vs, const float *q, size_t k, int64_t
         memcpy(q8, qi8 + 4, vs->dim);
         free(qi8);
     }
+    uint64_t *planes = NULL;
+    if (o.mode == VECSEARCH_BIT)
+        planes = query_planes(q, vs->dim);
     struct scan *sc = xcalloc((size_t)nt, sizeof *sc);
     pthread_t *tid = xmalloc((size_t)nt * sizeof *tid);
     for (int t = 0; t < nt; t++) {
@@ -771,9 +800,10 @@ int vecstore_search(const struct vecstore *vs, const float *q, size_t k, int64_t
         sc[t].q = q;
         sc[t].q8 = q8;
         sc[t].qb = qb;
+        sc[t].planes = planes;
         if (o.mode == VECSEARCH_BIT) {
             sc[t].dist = xmalloc((sc[t].hi - sc[t].lo + 1) * sizeof *sc[t].dist);
-            sc[t].hist = xcalloc(vs->dim + 2, sizeof *sc[t].hist);
+            sc[t].hist = xcalloc(30 * vs->dim + 2, sizeof *sc[t].hist);
         } else
             topk_init(&sc[t].top, cand);
     }
@@ -793,17 +823,17 @@ int vecstore_search(const struct vecstore *vs, const float *q, size_t k, int64_t
     uint32_t *ci = xmalloc((cand * (size_t)(nt + 1) + 1) * sizeof *ci);
     size_t nc = 0;
     if (o.mode == VECSEARCH_BIT) {
-        size_t *hist = xcalloc(vs->dim + 2, sizeof *hist);
+        size_t nd = 30 * vs->dim, *hist = xcalloc(nd + 2, sizeof *hist);
         for (int t = 0; t < nt; t++)
-            for (size_t d = 0; d <= vs->dim; d++)
+            for (size_t d = 0; d <= nd; d++)
                 hist[d] += sc[t].hist[d];
         size_t thr = 0, acc = 0;
-        while (thr <= vs->dim && acc + hist[thr] < cand)
+        while (thr <= nd && acc + hist[thr] < cand)
             acc += hist[thr++];
         /* every distance < thr, and distance == thr until cand */
         for (int t = 0; t < nt; t++)
             for (size_t i = 0; i < sc[t].hi - sc[t].lo; i++) {
-                uint16_t d = sc[t].dist[i];
+                uint32_t d = sc[t].dist[i];
                 if (d < thr || (d == thr && nc < cand))
                     ci[nc++] = (uint32_t)(sc[t].lo + i);
             }
@@ -862,5 +892,6 @@ int vecstore_search(const struct vecstore *vs, const float *q, size_t k, int64_t
     free(tid);
     free(q8);
     free(qb);
+    free(planes);
     return 0;
 }

@@ -32,11 +32,16 @@
  * for `candidates` (default max(10k, 100)) best by s * (q . v8), then
  * rescore those with floats); bit (Hamming distance on the sign bits for
  * `candidates` (default max(200k, n/50)), narrowed by their int8 scores to
- * max(10k, 100), then floats). Measured recall@10 vs exact
- * (test_embed_vecstore, bench/RESULTS.md): int8 1.0 on real and random
- * vectors; bit 1.0 on real embeddings but about 0.8 on unstructured random
- * vectors, where sign bits carry little: int8 is the default.
- * Scans split the records over threads; each keeps its own top list.
+ * max(10k, 100), then floats); auto, the default (opts NULL): exact below
+ * VECSEARCH_AUTO_EXACT_BELOW vectors (a scan of < 30 MB), bit from there.
+ * Measured recall vs exact (test_embed_vecstore, bench/RESULTS.md "Hybrid
+ * search at 1M"): int8 1.0 on real and random vectors; bit 1.0 at 1M
+ * clustered synthetic vectors and on real MiniLM embeddings of SciFact
+ * (5,183; checked with the candidate fraction the 1M default amounts to),
+ * but about 0.8-0.9 on unstructured random vectors, where sign bits carry
+ * little: a vector set without neighbourhood structure should ask for int8
+ * or exact explicitly. Scans split the records over threads; each keeps
+ * its own top list (bit: its own distance histogram).
  */
 #ifndef PAPERBOY_EMBED_VECSTORE_H
 #define PAPERBOY_EMBED_VECSTORE_H

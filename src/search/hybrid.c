@@ -19,9 +19,14 @@
  *           Pinned ids and exact-title matches stay first in their order.
  *           Ties: rowid ascending.
  *
+ * A hybrid query runs its BM25 side (search_run, paper loads included) on
+ * a thread of its own while the calling thread embeds the query and
+ * searches the vectors; the two lists are fused once both are in.
+ *
  * search_similar() lists the nearest neighbours of a paper's own stored
  * vector, leaving the paper out.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,6 +239,23 @@ static int dense_hits(struct search_semantic *ss, const char *text, size_t depth
     return 0;
 }
 
+/* The lexical side of a hybrid query, run on a thread of its own while
+ * the caller's thread embeds the query and searches the vectors. */
+struct lex_job {
+    struct search *s;
+    const struct search_query *q;
+    size_t depth;
+    struct search_result r;
+    int rc;
+};
+
+static void *lex_run(void *arg)
+{
+    struct lex_job *j = arg;
+    j->rc = search_run(j->s, j->q, j->depth, &j->r);
+    return NULL;
+}
+
 int search_run_mode(struct search *s, struct search_semantic *ss, const struct search_query *q,
                     const char *text, enum search_mode mode, size_t k, struct search_result *out)
 {
@@ -251,14 +273,31 @@ int search_run_mode(struct search *s, struct search_semantic *ss, const struct s
     int hybrid = mode == SEARCH_MODE_HYBRID;
     size_t depth = hybrid && k < HYBRID_DEPTH ? HYBRID_DEPTH : k;
     int rc = 0;
-    if (hybrid)
-        rc = search_run(s, q, depth, &r);
-    else
+    /* Hybrid: BM25 (with its paper loads) on a second thread, concurrent
+     * with the query encoding and vector search here; run inline when no
+     * thread can be started. s is used by that thread alone meanwhile. */
+    struct lex_job lj;
+    memset(&lj, 0, sizeof lj);
+    lj.s = s;
+    lj.q = q;
+    lj.depth = depth;
+    pthread_t lex_tid;
+    int lex_thread = hybrid && pthread_create(&lex_tid, NULL, lex_run, &lj) == 0;
+    if (hybrid && !lex_thread)
+        lex_run(&lj);
+    if (!hybrid)
         r.query_flags = q->flags;
     struct vechit *dh = NULL;
     size_t nd = 0;
+    int drc = dense_hits(ss, text, depth, &dh, &nd);
+    if (lex_thread)
+        pthread_join(lex_tid, NULL);
+    if (hybrid) {
+        r = lj.r;
+        rc = lj.rc;
+    }
     if (rc == 0)
-        rc = dense_hits(ss, text, depth, &dh, &nd);
+        rc = drc;
     if (rc == 0)
         rc = fuse_into(ss, dh, nd, k, hybrid, &r);
     free(dh);
