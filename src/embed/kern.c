@@ -329,11 +329,18 @@ __attribute__((target("popcnt"))) static void hamming_many_popcnt(const uint64_t
 }
 
 __attribute__((target("popcnt"))) static void bits_asym_popcnt(const uint64_t *planes,
-                                                               const uint64_t *b, size_t nwords,
-                                                               size_t n, uint32_t *dist)
+                                                               const uint64_t *base, size_t nwords,
+                                                               const uint32_t *idx, size_t n,
+                                                               uint32_t *dist)
 {
     uint32_t top = 30u * 64u * (uint32_t)nwords;
-    for (size_t i = 0; i < n; i++, b += nwords) {
+    for (size_t i = 0; i < n; i++) {
+        if (idx && i + 16 < n) { /* scattered records: fetch ahead */
+            const char *a = (const char *)(base + (size_t)idx[i + 16] * nwords);
+            __builtin_prefetch(a);
+            __builtin_prefetch(a + nwords * 8 - 1);
+        }
+        const uint64_t *b = base + (idx ? idx[i] : i) * nwords;
         uint32_t pc = 0, s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         for (size_t w = 0; w < nwords; w++) {
             uint64_t x = b[w];
@@ -477,17 +484,18 @@ void kern_hamming_many(const uint64_t *q, const uint64_t *b, size_t nwords, size
     }
 }
 
-void kern_bits_asym(const uint64_t *planes, const uint64_t *b, size_t nwords, size_t n,
-                    uint32_t *dist)
+void kern_bits_asym(const uint64_t *planes, const uint64_t *base, size_t nwords,
+                    const uint32_t *idx, size_t n, uint32_t *dist)
 {
 #if KERN_X86
     if (__builtin_cpu_supports("popcnt")) {
-        bits_asym_popcnt(planes, b, nwords, n, dist);
+        bits_asym_popcnt(planes, base, nwords, idx, n, dist);
         return;
     }
 #endif
     uint32_t top = 30u * 64u * (uint32_t)nwords;
-    for (size_t i = 0; i < n; i++, b += nwords) {
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t *b = base + (idx ? idx[i] : i) * nwords;
         uint32_t pc = 0, s = 0;
         for (size_t w = 0; w < nwords; w++) {
             pc += (uint32_t)__builtin_popcountll(b[w]);
