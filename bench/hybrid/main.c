@@ -27,7 +27,9 @@
  *       Wall and process CPU ms per query: p50 / p90 / p99.
  *
  * Queries: BEIR queries JSONL (SciFact's queries-train.jsonl: claims of
- * 5-40 tokens); each text is used as typed (parsed by query_parse for the
+ * 5-40 tokens); with --short each is cut to its first 2 + i % 9 words
+ * (2-10 words, about 4-15 tokens: search-box queries). Each text is used
+ * as typed (parsed by query_parse for the
  * BM25 side, embedded as is for the dense side). One untimed warm-up pass
  * over the first 20.
  *
@@ -83,7 +85,7 @@ struct args {
     const char *models, *queries, *vectors, *db, *dump;
     char model[4200]; /* models/all-MiniLM-L6-v2 */
     size_t n;
-    int threads, qthreads;
+    int threads, qthreads, short_q;
     uint64_t seed;
 };
 
@@ -111,7 +113,26 @@ static int on_query(void *ctx, const struct beir_query *q)
     return 0;
 }
 
-static int load_queries(const char *path, size_t max, struct qlist *l)
+/* Cuts text after its first nw words (in place). */
+static void cut_words(char *text, size_t nw)
+{
+    size_t w = 0;
+    char *p = text;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        if (w++ == nw) {
+            p[-1] = '\0';
+            return;
+        }
+        while (*p && *p != ' ')
+            p++;
+    }
+}
+
+static int load_queries(const char *path, size_t max, int short_queries, struct qlist *l)
 {
     memset(l, 0, sizeof *l);
     long bad = 0;
@@ -122,6 +143,9 @@ static int load_queries(const char *path, size_t max, struct qlist *l)
     }
     if (max && l->n > max)
         l->n = max; /* the rest leak until exit: a bench */
+    if (short_queries)
+        for (size_t i = 0; i < l->n; i++)
+            cut_words(l->text[i], 2 + i % 9);
     return 0;
 }
 
@@ -142,7 +166,7 @@ static int cmd_encode(const struct args *a)
 {
     struct qlist ql;
     struct encoder *enc;
-    if (load_queries(a->queries, a->n, &ql) || open_encoder(a, &enc))
+    if (load_queries(a->queries, a->n, a->short_q, &ql) || open_encoder(a, &enc))
         return 1;
     const struct wordpiece *wp = encoder_tokenizer(enc);
     double *w = xmalloc(ql.n * sizeof *w), *c = xmalloc(ql.n * sizeof *c);
@@ -207,7 +231,7 @@ static int cmd_recall(const struct args *a)
     struct encoder *enc;
     struct vecstore *vs;
     char err[512];
-    if (load_queries(a->queries, a->n, &ql) || open_encoder(a, &enc))
+    if (load_queries(a->queries, a->n, a->short_q, &ql) || open_encoder(a, &enc))
         return 1;
     if (vecstore_open(a->vectors, ENCODER_MODEL_NAME, ENCODER_DIM, 0, 1, &vs, err, sizeof err)) {
         fprintf(stderr, "hybrid: %s\n", err);
@@ -245,7 +269,8 @@ static int cmd_recall(const struct args *a)
     } cfg[] = {
         {VECSEARCH_AUTO, 0},   {VECSEARCH_INT8, 0},      {VECSEARCH_BIT, 0},
         {VECSEARCH_BIT, 0.005}, {VECSEARCH_BIT, 0.01},   {VECSEARCH_BIT, 0.02},
-        {VECSEARCH_BIT, 0.05}, {VECSEARCH_INT8, 0.0025}, {VECSEARCH_INT8, 0.005},
+        {VECSEARCH_BIT, 0.03}, {VECSEARCH_BIT, 0.04},    {VECSEARCH_BIT, 0.05},
+        {VECSEARCH_INT8, 0.0025}, {VECSEARCH_INT8, 0.005},
     };
     static const char *const mname[] = {"exact", "int8", "bit", "auto"};
     for (size_t c = 0; c < sizeof cfg / sizeof cfg[0]; c++) {
@@ -398,7 +423,7 @@ static int cmd_run(const struct args *a)
     struct search *s = NULL;
     struct search_semantic *ss = NULL;
     char err[1024], idx[4096];
-    if (load_queries(a->queries, a->n, &ql) || open_encoder(a, &enc))
+    if (load_queries(a->queries, a->n, a->short_q, &ql) || open_encoder(a, &enc))
         return 1;
     search_index_dir(a->db, idx, sizeof idx);
     if (search_open(a->db, idx, NULL, &s, err, sizeof err) ||
@@ -482,6 +507,20 @@ static int cmd_run(const struct args *a)
     tok[0] = pct(td, nq, 10), tok[1] = pct(td, nq, 50), tok[2] = pct(td, nq, 90);
     printf("query tokens ([CLS]/[SEP] included): p10 %.0f, p50 %.0f, p90 %.0f\n", tok[0], tok[1],
            tok[2]);
+    static const size_t blo[] = {1, 16, 24}, bhi[] = {15, 23, 512};
+    double *bw = xmalloc(nq * sizeof *bw), *bc = xmalloc(nq * sizeof *bc);
+    for (int b = 0; b < 3; b++) {
+        size_t m = 0;
+        for (size_t i = 0; i < nq; i++)
+            if (ntok[i] >= blo[b] && ntok[i] <= bhi[b]) {
+                bw[m] = w[T_HYBRID][i];
+                bc[m++] = c[T_HYBRID][i];
+            }
+        if (m)
+            printf("hybrid, queries of %zu-%zu tokens (n=%zu): wall p50 %.2f p90 %.2f ms, CPU p50 "
+                   "%.2f ms\n",
+                   blo[b], bhi[b], m, pct(bw, m, 50), pct(bw, m, 90), pct(bc, m, 50));
+    }
     printf("%-46s %8s %8s %8s | %8s %8s %8s\n", "ms per query", "wall p50", "p90", "p99",
            "CPU p50", "p90", "p99");
     for (int t = 0; t < NT; t++) {
@@ -514,6 +553,9 @@ int main(int argc, char **argv)
     a.vectors = arg_val(argc, argv, "--vectors", "build/bench-hybrid/1m/vectors");
     a.db = arg_val(argc, argv, "--db", "build/bench-hybrid/1m/paperboy.db");
     a.dump = arg_val(argc, argv, "--dump", "");
+    a.short_q = 0;
+    for (int i = 2; i < argc; i++)
+        a.short_q |= strcmp(argv[i], "--short") == 0;
     a.n = (size_t)atol(arg_val(argc, argv, "--n", "0"));
     a.threads = atoi(arg_val(argc, argv, "--threads", "0"));
     a.qthreads = atoi(arg_val(argc, argv, "--query-threads", "0"));

@@ -853,7 +853,7 @@ int vecstore_search(const struct vecstore *vs, const float *q, size_t k, int64_t
     size_t cand = o.candidates;
     if (cand == 0)
         cand = o.mode == VECSEARCH_INT8 ? (k * 10 > 100 ? k * 10 : 100)
-                                        : (k * 200 > total / 50 ? k * 200 : total / 50);
+                                        : (k * 200 > total / 32 ? k * 200 : total / 32);
     if (o.mode == VECSEARCH_EXACT)
         cand = k;
     if (cand < k + (exclude_rowid >= 0))
