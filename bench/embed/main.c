@@ -299,9 +299,9 @@ int main(int argc, char **argv)
         struct encoder_opts o;
         struct peak peak;
     } modes[] = {
-        {"own", {cpus, 1, 0}, peak_all},
-        {"blas", {1, cpus, 0}, peak_all},
-        {"1core", {1, 1, 0}, peak_one},
+        {"own", {cpus, 1}, peak_all},
+        {"blas", {1, cpus}, peak_all},
+        {"1core", {1, 1}, peak_one},
     };
     static const size_t batches[] = {1, 8, 32};
     for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {

@@ -152,10 +152,12 @@ static int load_queries(const char *path, size_t max, int short_queries, struct 
 static int open_encoder(const struct args *a, struct encoder **enc)
 {
     char err[512];
-    struct encoder_opts o = {a->threads, 0, a->qthreads};
-    int rc = encoder_open(a->model, a->threads || a->qthreads ? &o : NULL, enc, err, sizeof err);
+    struct encoder_opts o = {a->threads, 0};
+    int rc = encoder_open(a->model, a->threads ? &o : NULL, enc, err, sizeof err);
     if (rc)
         fprintf(stderr, "hybrid: %s\n", err);
+    else if (a->qthreads)
+        encoder_set_query_threads(*enc, a->qthreads);
     return rc;
 }
 
@@ -463,7 +465,7 @@ static int cmd_run(const struct args *a)
                 case T_HYBRID:
                 case T_BM25:
                 case T_DENSE:
-                    rc = search_run_mode(s, ss, &q, text,
+                    rc = search_run_mode(s, ss, &q,
                                          t == T_HYBRID ? SEARCH_MODE_HYBRID
                                          : t == T_BM25 ? SEARCH_MODE_BM25
                                                        : SEARCH_MODE_DENSE,

@@ -29,9 +29,10 @@
  * data/models) into a vector store (--vectors DIR keeps it between runs and
  * re-embeds only documents whose text changed; without it, a temporary one),
  * each query text is embedded alone, and the top k are the exact cosine
- * nearest neighbours. --mode hybrid: reciprocal-rank fusion of the BM25 and
- * dense top k lists, score(d) = sum over lists of 1 / (rrf_k + rank), ranks
- * from 1, rrf_k = 60 (--rrf-k) as in Cormack et al. 2009.
+ * nearest neighbours. --mode hybrid: the product's fusion (search/fuse.h)
+ * of the BM25 and dense top --depth lists (default FUSE_DEPTH, the
+ * product's): by default the convex combination of normalised scores with
+ * --alpha 0.25; --fusion rrf gives reciprocal-rank fusion with --rrf-k 60.
  */
 #include <errno.h>
 #include <ftw.h>
@@ -48,6 +49,7 @@
 #include "index/index.h"
 #include "ingest/beir.h"
 #include "search/eval.h"
+#include "search/fuse.h"
 #include "search/search.h"
 #include "text/analyzer.h"
 #include "util/err.h"
@@ -57,10 +59,13 @@
 static const struct cli_opt opts[] = {
     {"beir", "DIR", "BEIR dataset folder (corpus.jsonl, queries, qrels/)"},
     {"split", "NAME", "qrels split to evaluate (default test)"},
-    {"mode", "MODE", "retrieval: bm25, dense or hybrid (BM25 + dense, RRF)"},
+    {"mode", "MODE", "retrieval: bm25, dense or hybrid (BM25 + dense, fused)"},
     {"models", "DIR", "models folder for dense/hybrid (default data/models)"},
     {"vectors", "DIR", "keep the corpus vectors here between runs (dense/hybrid)"},
+    {"fusion", "NAME", "hybrid fusion: cc (convex combination, default) or rrf"},
+    {"alpha", "X", "BM25's weight in cc fusion, 0..1 (default 0.25)"},
     {"rrf-k", "N", "reciprocal-rank fusion constant (default 60)"},
+    {"depth", "N", "hits of each list fused in hybrid mode (default 100, the product's)"},
     {"k", "N", "hits retrieved per query (default 1000)"},
     {"run", "FILE", "write a TREC run file"},
     {"queries", "FILE", "queries JSONL (default: queries.jsonl or queries-SPLIT.jsonl)"},
@@ -210,47 +215,22 @@ static int embed_corpus(struct encoder *enc, struct vecstore *vs, struct ctx *c)
     return rc;
 }
 
-struct fused {
-    int64_t rowid;
-    double score;
-};
-
-static int cmp_fused(const void *a, const void *b)
+/* The product's fusion (search/fuse.h) of the first depth entries of the
+ * BM25 hits and of the dense hits into out (room for nl + nd); returns the
+ * count. */
+static size_t fuse_hits(const struct fuse_opts *fo, const struct index_hit *lex, size_t nl,
+                        const struct vechit *dense, size_t nd, size_t depth, struct fused *out)
 {
-    const struct fused *x = a, *y = b;
-    if (x->score != y->score)
-        return x->score > y->score ? -1 : 1;
-    return x->rowid < y->rowid ? -1 : x->rowid > y->rowid;
-}
-
-/* Reciprocal-rank fusion of two ranked rowid lists into out (at most k,
- * best first); returns the count. */
-static size_t rrf(const struct index_hit *lex, size_t nl, const struct vechit *dense, size_t nd,
-                  double rrf_k, size_t k, struct fused *out)
-{
-    struct fused *all = xmalloc((nl + nd + 1) * sizeof *all);
-    size_t n = 0;
-    for (size_t i = 0; i < nl; i++) {
-        all[n].rowid = lex[i].rowid;
-        all[n++].score = 1.0 / (rrf_k + (double)(i + 1));
-    }
-    for (size_t i = 0; i < nd; i++) {
-        double sc = 1.0 / (rrf_k + (double)(i + 1));
-        size_t j = 0;
-        while (j < nl && all[j].rowid != dense[i].rowid)
-            j++;
-        if (j < nl) {
-            all[j].score += sc;
-        } else {
-            all[n].rowid = dense[i].rowid;
-            all[n++].score = sc;
-        }
-    }
-    qsort(all, n, sizeof *all, cmp_fused);
-    size_t m = n < k ? n : k;
-    memcpy(out, all, m * sizeof *out);
-    free(all);
-    return m;
+    nl = nl < depth ? nl : depth;
+    nd = nd < depth ? nd : depth;
+    struct fuse_in *in = xmalloc((nl + nd + 1) * sizeof *in);
+    for (size_t i = 0; i < nl; i++)
+        in[i] = (struct fuse_in){lex[i].rowid, lex[i].score};
+    for (size_t i = 0; i < nd; i++)
+        in[nl + i] = (struct fuse_in){dense[i].rowid, dense[i].score};
+    size_t n = fuse_lists(fo, in, nl, in + nl, nd, out);
+    free(in);
+    return n;
 }
 
 static int exists(const char *path)
@@ -361,9 +341,21 @@ int cmd_eval(int argc, char **argv)
                 mode);
         return 2;
     }
-    long rrf_k = 60;
-    if (cli_get_long(&a, opts, N_OPTS, "rrf-k", 60, 0, 100000, &rrf_k) != 0)
+    struct fuse_opts fo;
+    fuse_opts_default(&fo);
+    long rrf_k = (long)FUSE_RRF_K, depth = FUSE_DEPTH;
+    float alpha = (float)FUSE_ALPHA;
+    const char *fusion = cli_get(&a, opts, N_OPTS, "fusion", "cc");
+    if (fuse_method_parse(fusion, &fo.method) != 0) {
+        fprintf(stderr, "paperboy eval: --fusion must be cc or rrf, not '%s'\n", fusion);
         return 2;
+    }
+    if (cli_get_long(&a, opts, N_OPTS, "rrf-k", rrf_k, 0, 100000, &rrf_k) != 0 ||
+        cli_get_long(&a, opts, N_OPTS, "depth", depth, 1, INDEX_MAX_K, &depth) != 0 ||
+        opt_float(&a, "alpha", 0.0, 1.0, &alpha) != 0)
+        return 2;
+    fo.rrf_k = (double)rrf_k;
+    fo.alpha = (double)alpha;
     long k;
     if (cli_get_long(&a, opts, N_OPTS, "k", 1000, 1, INDEX_MAX_K, &k) != 0)
         return 2;
@@ -494,7 +486,7 @@ int cmd_eval(int argc, char **argv)
         }
         t1 = time_mono();
         dhits = xmalloc((size_t)k * sizeof *dhits);
-        fhits = xmalloc((size_t)k * sizeof *fhits);
+        fhits = xmalloc(2 * (size_t)k * sizeof *fhits);
     }
     if (run_path) {
         run = fopen(run_path, "w");
@@ -533,7 +525,9 @@ int cmd_eval(int argc, char **argv)
             goto out;
         }
         if (use_dense && use_lex) {
-            n = rrf(hits, n, dhits, nd, (double)rrf_k, (size_t)k, fhits);
+            n = fuse_hits(&fo, hits, n, dhits, nd, (size_t)depth, fhits);
+            if (n > (size_t)k)
+                n = (size_t)k;
         } else if (use_dense) {
             for (size_t h = 0; h < nd; h++) {
                 fhits[h].rowid = dhits[h].rowid;

@@ -18,13 +18,14 @@
  * options: `paperboy search attention -recurrent` works as typed.
  * Exit status: 0 (also with no hits), 1 on failure, 2 on usage errors.
  *
- * --mode dense: the query text is embedded (embed/encoder.h; the model in
- * --models DIR, default models/ beside the database) and the papers whose
- * stored vectors (`paperboy embed`; vectors/ beside the database) are the
- * nearest by cosine are listed; query syntax (filters, exclusions) does not
- * apply. --mode hybrid: pinned ids and exact-title matches first, as in
- * bm25, then the reciprocal-rank fusion (k = 60) of the top 100 BM25 hits
- * and the top 100 dense hits. Without the model or the vectors, hybrid
+ * --mode dense: the query's free text is embedded (embed/encoder.h; the
+ * model in --models DIR, default models/ beside the database) and the
+ * papers whose stored vectors (`paperboy embed`; vectors/ beside the
+ * database) are the nearest by cosine are listed, as far as they pass the
+ * query's constraints (cat:, since:/until:, fields, phrases, exclusions).
+ * --mode hybrid: the fusion (search/fuse.h) of the top 100 BM25 hits and
+ * the top 100 dense hits. In both, pinned ids and exact-title matches come
+ * first, as in bm25. Without the model or the vectors, hybrid
  * says that semantic features are off and runs bm25; dense fails. Without
  * --mode: hybrid when the vectors and the model are there, else bm25
  * (silently). The ranking itself is search_run_mode() (search/hybrid.c).
@@ -254,12 +255,13 @@ int cmd_search(int argc, char **argv)
     memset(&r, 0, sizeof r);
     char why[512] = "";
     int rc = 0;
-    if (mode != SEARCH_MODE_DENSE) {
-        rc = search_open(db, ixdir, NULL, &s, why, sizeof why);
-        if (rc != 0) {
-            fprintf(stderr, "paperboy search: %s\n", why[0] ? why : err_str(rc));
-            goto out;
-        }
+    rc = search_open(db, ixdir, NULL, &s, why, sizeof why);
+    if (rc != 0 && mode == SEARCH_MODE_DENSE) {
+        rc = 0; /* dense needs no index: only the pinned ids and exact titles are missed */
+        s = NULL;
+    } else if (rc != 0) {
+        fprintf(stderr, "paperboy search: %s\n", why[0] ? why : err_str(rc));
+        goto out;
     }
     if (explain && s) {
         struct buf b;
@@ -271,7 +273,7 @@ int cmd_search(int argc, char **argv)
         fprintf(stderr, "index query: %s\n", buf_cstr(&b));
         buf_cleanup(&b);
     }
-    rc = search_run_mode(s, sem, &q, buf_cstr(&text), mode, (size_t)k, &r);
+    rc = search_run_mode(s, sem, &q, mode, (size_t)k, &r);
     if (rc != 0) {
         fprintf(stderr, "paperboy search: %s\n", err_str(rc));
         goto out;

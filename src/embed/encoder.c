@@ -169,7 +169,7 @@ int encoder_open(const char *model_dir, const struct encoder_opts *opts, struct 
     }
     int cpus = online_cpus();
     enc->threads = opts && opts->threads > 0 ? opts->threads : cpus;
-    enc->query_threads = opts && opts->query_threads > 0 ? opts->query_threads : 1;
+    enc->query_threads = 1;
     int blas = opts && opts->blas_threads > 0 ? opts->blas_threads : enc->threads > 1 ? 1 : cpus;
     openblas_set_num_threads(blas);
 out:
@@ -192,6 +192,11 @@ void encoder_close(struct encoder *enc)
     safetensors_close(enc->st);
     wordpiece_free(enc->wp);
     free(enc);
+}
+
+void encoder_set_query_threads(struct encoder *enc, int n)
+{
+    enc->query_threads = n > 1 ? (n > 8 ? 8 : n) : 1;
 }
 
 const struct wordpiece *encoder_tokenizer(const struct encoder *enc)

@@ -335,4 +335,20 @@ int index_search_exhaustive(const struct index_snapshot *s, const struct index_q
                             struct index_hit *hits /* OUT */, size_t *n /* OUT */,
                             int64_t *total /* OUT */);
 
+/* Which of the documents rowids[0..n) (any order, repeats allowed) pass
+ * q's constraints: live in s, pass q's filter (dates, categories, accept
+ * callback), hold every MUST clause and every phrase, and hold no
+ * MUST_NOT clause. SHOULD clauses are ignored. pass[i] receives 1 or 0
+ * (caller-owned, room for n); an absent or deleted rowid gets 0. So a
+ * document passes iff index_search_exhaustive() of q without its SHOULD
+ * clauses would count it. The cost grows with n and with the postings of
+ * q's clauses and phrases near those documents (skipped to by the block
+ * index), never with the size of the collection: per segment, each rowid
+ * is looked up in the rowid index and the cursors advance over the
+ * documents in ascending order. ERR_INVALID for a malformed query (as
+ * index_search), ERR_CORRUPT when a posting block fails to decode (pass
+ * is then not written). Thread-safe on a shared snapshot. */
+int index_match_docs(const struct index_snapshot *s, const struct index_query *q,
+                     const int64_t *rowids, size_t n, unsigned char *pass /* OUT */);
+
 #endif

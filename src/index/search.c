@@ -31,6 +31,11 @@
  * Constraints (deletions, filters) are checked before scoring; MUST_NOT and
  * phrases (which read positions) only for a document that would enter the
  * heap.
+ *
+ * index_match_docs evaluates the same constraints (doc_ok, the MUST lists,
+ * constraints_ok) for given documents only: per segment their rowids are
+ * looked up (index_seg_find), sorted by doc id, and every list is advanced
+ * to each in turn, so it costs what those documents' blocks cost.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -422,18 +427,25 @@ static int phrase_ok(struct qctx *x, int i, uint32_t d)
     return n0 > 0;
 }
 
+/* Does clause r's list hold d? For a cursor probed at ascending docs
+ * only (it is advanced, never rewound). */
+static int clause_holds(struct clause_rt *r, uint32_t d)
+{
+    if (!r->cur.t)
+        return 0;
+    if (r->cur.blk == UINT32_MAX && r->cur.doc != DOC_END)
+        pcur_next(&r->cur);
+    return pcur_advance(&r->cur, d) == d;
+}
+
 /* MUST_NOT clauses and phrases, for a document about to enter the heap. */
 static int constraints_ok(struct qctx *x, uint32_t d)
 {
     const struct index_query *q = x->q;
     for (size_t i = 0; i < q->n_clauses; i++) {
         struct clause_rt *r = &x->cl[i];
-        if (r->occur == INDEX_MUST_NOT && r->cur.t) {
-            if (r->cur.blk == UINT32_MAX && r->cur.doc != DOC_END)
-                pcur_next(&r->cur);
-            if (pcur_advance(&r->cur, d) == d)
-                return 0;
-        }
+        if (r->occur == INDEX_MUST_NOT && clause_holds(r, d))
+            return 0;
     }
     for (size_t i = 0; i < q->n_phrases; i++)
         if (!phrase_ok(x, (int)i, d))
@@ -855,6 +867,86 @@ int index_search_exhaustive(const struct index_snapshot *s, const struct index_q
     if (total && !x.corrupt)
         *total = count;
     return finish(&x, hits, n, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Constraints on given documents                                      */
+
+struct docref {
+    uint32_t doc; /* in the current segment */
+    size_t i;     /* index into the caller's rowids */
+};
+
+static int docref_cmp(const void *a, const void *b)
+{
+    const struct docref *x = a, *y = b;
+    if (x->doc != y->doc)
+        return x->doc < y->doc ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Every constraint for doc d of the current segment (docs ascending). */
+static int doc_holds(struct qctx *x, uint32_t d)
+{
+    if (!doc_ok(x, d))
+        return 0;
+    for (size_t i = 0; i < x->q->n_clauses; i++)
+        if (x->cl[i].occur == INDEX_MUST && !clause_holds(&x->cl[i], d))
+            return 0;
+    return constraints_ok(x, d);
+}
+
+static int cursors_corrupt(const struct qctx *x)
+{
+    for (size_t i = 0; i < x->q->n_clauses; i++)
+        if (x->cl[i].cur.t && x->cl[i].cur.corrupt)
+            return 1;
+    for (size_t i = 0; i < x->q->n_phrases; i++)
+        for (int j = 0; j < x->ph[i].n; j++)
+            if (x->ph[i].cur[j]->corrupt)
+                return 1;
+    return 0;
+}
+
+int index_match_docs(const struct index_snapshot *s, const struct index_query *q,
+                     const int64_t *rowids, size_t n, unsigned char *pass)
+{
+    if (!query_valid(q, 1) || (n && !rowids))
+        return ERR_INVALID;
+    struct qctx x;
+    memset(&x, 0, sizeof x);
+    x.snap = s;
+    x.q = q;
+    prepare(&x);
+    unsigned char *res = xcalloc(n + 1, 1);
+    struct docref *ref = xmalloc((n + 1) * sizeof *ref);
+    for (int si = 0; si < s->n && !x.corrupt; si++) {
+        const struct snap_seg *ss = &s->segs[si];
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t d = index_seg_find(ss->seg, rowids[i], ss->del);
+            if (d != DOC_END)
+                ref[m++] = (struct docref){d, i};
+        }
+        if (m == 0 || !seg_begin(&x, ss))
+            continue;
+        qsort(ref, m, sizeof *ref, docref_cmp);
+        for (size_t j = 0; j < m; j++) {
+            if (j > 0 && ref[j].doc == ref[j - 1].doc)
+                res[ref[j].i] = res[ref[j - 1].i]; /* a repeated rowid */
+            else
+                res[ref[j].i] = (unsigned char)doc_holds(&x, ref[j].doc);
+        }
+        if (cursors_corrupt(&x))
+            x.corrupt = 1;
+    }
+    int rc = x.corrupt ? ERR_CORRUPT : 0;
+    if (rc == 0 && n)
+        memcpy(pass, res, n);
+    free(ref);
+    free(res);
+    qctx_cleanup(&x);
+    return rc;
 }
 
 void index_query_init(struct index_query *q)

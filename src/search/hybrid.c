@@ -9,19 +9,23 @@
  *
  * Modes (search_run_mode):
  *   bm25    search_run() as is.
- *   dense   the query text is embedded and the stored vectors nearest by
- *           cosine (dot product of unit vectors) are listed, best first;
- *           query syntax (filters, exclusions) does not apply.
- *   hybrid  the top max(k, HYBRID_DEPTH) BM25 hits and the top
- *           max(k, HYBRID_DEPTH) dense hits fused by reciprocal rank:
- *           score(d) = sum over lists of 1 / (RRF_K + rank), RRF_K = 60
- *           (Cormack et al. 2009; the k sweep is in bench/RESULTS.md).
- *           Pinned ids and exact-title matches stay first in their order.
+ *   dense   the query's free text (its unfielded words and phrases) is
+ *           embedded and the stored vectors nearest by cosine (dot
+ *           product of unit vectors) are listed, best first, as far as
+ *           they pass the query's constraints (cat:, dates, fields,
+ *           phrases, exclusions: search_constraints_check); with
+ *           constraints, 5x as many candidates are fetched first.
+ *   hybrid  the top max(k, FUSE_DEPTH) BM25 hits and the top
+ *           max(k, FUSE_DEPTH) dense hits fused by search/fuse.h (a convex
+ *           combination of normalised scores; the study that chose it
+ *           against reciprocal-rank fusion is in bench/RESULTS.md).
  *           Ties: rowid ascending.
+ * In both, pinned ids and exact-title matches (from the lexical side,
+ * when there is one) come first, in their order.
  *
- * A hybrid query runs its BM25 side (search_run, paper loads included) on
- * a thread of its own while the calling thread embeds the query and
- * searches the vectors; the two lists are fused once both are in.
+ * The lexical side (search_run, paper loads included) runs on a thread of
+ * its own, concurrent with the query encoding and vector search, when the
+ * query has no constraints; the lists are ranked together once both are in.
  *
  * search_similar() lists the nearest neighbours of a paper's own stored
  * vector, leaving the paper out.
@@ -33,14 +37,14 @@
 
 #include "embed/encoder.h"
 #include "embed/vecstore.h"
+#include "search/fuse.h"
 #include "search/search.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
 
-#define HYBRID_DEPTH 100
-#define RRF_K 60.0
-
 struct search_semantic {
+    struct fuse_opts fuse;
     struct encoder *enc;
     struct vecstore *vs;
     struct store *st;
@@ -100,6 +104,7 @@ int search_semantic_open(const char *db_path, const char *models_dir, const char
     else
         snprintf(vdir, sizeof vdir, "%s/vectors", dir);
     struct search_semantic *ss = xcalloc(1, sizeof *ss);
+    fuse_opts_default(&ss->fuse);
     /* The vectors first: without them there is nothing to search, and
      * this check is cheap (the encoder maps 90 MB). */
     int rc = vecstore_open(vdir, ENCODER_MODEL_NAME, ENCODER_DIM, 0, 0, &ss->vs, err, sizeof err);
@@ -134,63 +139,62 @@ void search_semantic_close(struct search_semantic *ss)
 /* ------------------------------------------------------------------ */
 /* Ranking                                                             */
 
-struct fuse {
-    int64_t rowid;
-    double score;
-    long lex; /* index into the lexical result, or -1 */
-};
-
-static int cmp_fuse(const void *a, const void *b)
+/* Builds into *out: first the hits of *lex that are not ranked by text
+ * (pinned ids, exact titles), in their order; then, for hybrid, the fusion
+ * (search/fuse.h) of lex's text hits and the dense hits dh[0..nd), or for
+ * dense, the dense hits by cosine; cut at k. Papers already in *lex are
+ * moved over; the others are loaded from the store (a vector whose paper
+ * is gone is skipped). */
+static int rank_into(struct search_semantic *ss, struct search_result *lex,
+                     const struct vechit *dh, size_t nd, size_t k, int hybrid,
+                     struct search_result *out)
 {
-    const struct fuse *x = a, *y = b;
-    if (x->score != y->score)
-        return x->score > y->score ? -1 : 1;
-    return x->rowid < y->rowid ? -1 : x->rowid > y->rowid;
-}
-
-/* Replaces *r (the lexical result for hybrid, empty otherwise) with the
- * fusion of it and the dense hits dh[0..nd) (hybrid), or with the dense
- * hits alone, cut at k. Papers already in *r are moved over; the others
- * are loaded from the store (a vector whose paper is gone is skipped). */
-static int fuse_into(struct search_semantic *ss, const struct vechit *dh, size_t nd, size_t k,
-                     int hybrid, struct search_result *r)
-{
-    struct fuse *f = xmalloc((r->n + nd + 1) * sizeof *f);
-    size_t nf = 0;
-    for (size_t i = 0; hybrid && i < r->n; i++) {
-        /* pinned ids and exact titles stay first, in their order */
-        int pin = r->hits[i].why != SEARCH_WHY_TEXT;
-        f[nf].rowid = r->hits[i].rowid;
-        f[nf].score = pin ? 1e9 - (double)i : 1.0 / (RRF_K + (double)(i + 1));
-        f[nf++].lex = (long)i;
-    }
-    for (size_t i = 0; i < nd; i++) {
-        double sc = hybrid ? 1.0 / (RRF_K + (double)(i + 1)) : dh[i].score;
-        size_t j = 0;
-        while (j < nf && f[j].rowid != dh[i].rowid)
-            j++;
-        if (j < nf) {
-            f[j].score += sc;
-        } else {
-            f[nf].rowid = dh[i].rowid;
-            f[nf].score = sc;
-            f[nf++].lex = -1;
+    size_t nl = 0, np = 0;
+    struct fuse_in *in = xmalloc((lex->n + nd + 1) * sizeof *in);
+    int64_t *pinned = xmalloc((lex->n + 1) * sizeof *pinned);
+    long *lex_at = xmalloc((lex->n + 1) * sizeof *lex_at); /* text hit i -> lex index */
+    for (size_t i = 0; i < lex->n; i++) {
+        if (lex->hits[i].why != SEARCH_WHY_TEXT) {
+            pinned[np++] = lex->hits[i].rowid;
+        } else if (hybrid) {
+            lex_at[nl] = (long)i;
+            in[nl++] = (struct fuse_in){lex->hits[i].rowid, lex->hits[i].score};
         }
     }
-    qsort(f, nf, sizeof *f, cmp_fuse);
-    size_t m = nf < k ? nf : k;
-    struct search_result out;
-    memset(&out, 0, sizeof out);
-    out.query_flags = r->query_flags;
-    out.hits = xcalloc(m ? m : 1, sizeof *out.hits);
+    size_t nv = 0; /* dense hits that are not pinned */
+    for (size_t i = 0; i < nd; i++) {
+        size_t j = 0;
+        while (j < np && pinned[j] != dh[i].rowid)
+            j++;
+        if (j == np)
+            in[nl + nv++] = (struct fuse_in){dh[i].rowid, dh[i].score};
+    }
+    struct fused *f = xmalloc((nl + nv + 1) * sizeof *f);
+    size_t nf;
+    if (hybrid) {
+        nf = fuse_lists(&ss->fuse, in, nl, in + nl, nv, f);
+    } else {
+        for (size_t i = 0; i < nv; i++)
+            f[i] = (struct fused){in[nl + i].rowid, in[nl + i].score, -1, (long)i};
+        nf = nv;
+    }
+    struct search_result r;
+    memset(&r, 0, sizeof r);
+    r.query_flags = lex->query_flags;
+    r.hits = xcalloc(k, sizeof *r.hits);
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < m; i++) {
-        struct search_hit *h = &out.hits[out.n];
+    for (size_t i = 0; i < lex->n && r.n < k; i++) {
+        if (lex->hits[i].why == SEARCH_WHY_TEXT)
+            continue;
+        r.hits[r.n++] = lex->hits[i];
+        paper_init(&lex->hits[i].paper); /* moved */
+    }
+    for (size_t i = 0; rc == 0 && i < nf && r.n < k; i++) {
+        struct search_hit *h = &r.hits[r.n];
         if (f[i].lex >= 0) {
-            *h = r->hits[f[i].lex];
-            paper_init(&r->hits[f[i].lex].paper); /* moved */
-            if (h->why == SEARCH_WHY_TEXT)
-                h->score = (float)f[i].score;
+            struct search_hit *from = &lex->hits[lex_at[f[i].lex]];
+            *h = *from;
+            paper_init(&from->paper); /* moved */
         } else {
             paper_init(&h->paper);
             int grc = store_paper_get_by_rowid(ss->st, f[i].rowid, &h->paper);
@@ -204,32 +208,80 @@ static int fuse_into(struct search_semantic *ss, const struct vechit *dh, size_t
                 break;
             }
             h->rowid = f[i].rowid;
-            h->score = (float)f[i].score;
             h->why = SEARCH_WHY_TEXT;
         }
-        out.n++;
+        h->score = (float)f[i].score;
+        r.n++;
     }
     free(f);
+    free(lex_at);
+    free(pinned);
+    free(in);
     if (rc) {
-        search_result_cleanup(&out);
+        search_result_cleanup(&r);
         return rc;
     }
-    search_result_cleanup(r);
-    *r = out;
+    *out = r;
     return 0;
 }
 
-/* The dense hits of text: at most depth, into a new array (*hits, caller
- * frees). */
-static int dense_hits(struct search_semantic *ss, const char *text, size_t depth,
-                      struct vechit **hits, size_t *n)
+/* How many more dense candidates are fetched when the query has
+ * constraints (cat:, dates, fields, exclusions) that some will fail. */
+#define DENSE_CONSTRAINED_FACTOR 5
+
+/* Keeps the dense hits dh[0..*n) that pass q's constraints (search.h:
+ * search_constraints_check), in order, at most depth. */
+static int dense_constrain(struct search *s, const struct search_query *q, struct vechit *dh,
+                           size_t *n, size_t depth)
 {
+    int64_t *rows = xmalloc((*n + 1) * sizeof *rows);
+    unsigned char *pass = xmalloc(*n + 1);
+    for (size_t i = 0; i < *n; i++)
+        rows[i] = dh[i].rowid;
+    int rc = search_constraints_check(s, q, rows, *n, pass);
+    if (rc == 0) {
+        size_t m = 0;
+        for (size_t i = 0; i < *n && m < depth; i++)
+            if (pass[i])
+                dh[m++] = dh[i];
+        *n = m;
+    }
+    free(pass);
+    free(rows);
+    return rc;
+}
+
+/* The dense hits of the query's free text (query_free_text: its unfielded
+ * words and phrases; filters and fields are not text to embed) that pass
+ * its constraints when s is there to check them: at most depth, into a new
+ * array (*hits, caller frees; NULL and 0 when the query has no free text). */
+static int dense_hits(struct search_semantic *ss, struct search *s, const struct search_query *q,
+                      size_t depth, struct vechit **hits, size_t *n)
+{
+    struct buf text;
+    buf_init(&text, QUERY_MAX_BYTES + 1);
+    int rc = query_free_text(q, &text);
+    *hits = NULL;
+    *n = 0;
+    if (rc || text.len == 0) {
+        buf_cleanup(&text);
+        return rc;
+    }
+    int constrained = s && search_query_has_constraints(q);
+    size_t want = depth;
+    if (constrained)
+        want = depth * DENSE_CONSTRAINED_FACTOR > INDEX_MAX_K ? INDEX_MAX_K
+                                                              : depth * DENSE_CONSTRAINED_FACTOR;
     float qv[ENCODER_DIM];
-    size_t len = strlen(text), nd = 0;
-    struct vechit *dh = xmalloc(depth * sizeof *dh);
-    int rc = encoder_embed(ss->enc, &text, &len, 1, qv);
+    const char *t = buf_cstr(&text);
+    size_t len = text.len, nd = 0;
+    struct vechit *dh = xmalloc(want * sizeof *dh);
+    rc = encoder_embed(ss->enc, &t, &len, 1, qv);
+    buf_cleanup(&text);
     if (rc == 0)
-        rc = vecstore_search(ss->vs, qv, depth, -1, NULL, dh, &nd);
+        rc = vecstore_search(ss->vs, qv, want, -1, NULL, dh, &nd);
+    if (rc == 0 && constrained)
+        rc = dense_constrain(s, q, dh, &nd, depth);
     if (rc) {
         free(dh);
         return rc;
@@ -239,8 +291,8 @@ static int dense_hits(struct search_semantic *ss, const char *text, size_t depth
     return 0;
 }
 
-/* The lexical side of a hybrid query, run on a thread of its own while
- * the caller's thread embeds the query and searches the vectors. */
+/* The lexical side of a query, run on a thread of its own while the
+ * caller's thread embeds the query and searches the vectors. */
 struct lex_job {
     struct search *s;
     const struct search_query *q;
@@ -257,7 +309,7 @@ static void *lex_run(void *arg)
 }
 
 int search_run_mode(struct search *s, struct search_semantic *ss, const struct search_query *q,
-                    const char *text, enum search_mode mode, size_t k, struct search_result *out)
+                    enum search_mode mode, size_t k, struct search_result *out)
 {
     if (k == 0 || k > INDEX_MAX_K)
         return ERR_INVALID;
@@ -268,45 +320,39 @@ int search_run_mode(struct search *s, struct search_semantic *ss, const struct s
     }
     if (!ss || (mode == SEARCH_MODE_HYBRID && !s))
         return ERR_INVALID;
-    struct search_result r;
-    memset(&r, 0, sizeof r);
     int hybrid = mode == SEARCH_MODE_HYBRID;
-    size_t depth = hybrid && k < HYBRID_DEPTH ? HYBRID_DEPTH : k;
-    int rc = 0;
-    /* Hybrid: BM25 (with its paper loads) on a second thread, concurrent
-     * with the query encoding and vector search here; run inline when no
-     * thread can be started. s is used by that thread alone meanwhile. */
+    size_t depth = k < FUSE_DEPTH ? FUSE_DEPTH : k;
     struct lex_job lj;
     memset(&lj, 0, sizeof lj);
     lj.s = s;
     lj.q = q;
     lj.depth = depth;
+    lj.r.query_flags = q->flags;
+    /* Dense mode runs the lexical side too when it can, for the pinned ids
+     * and exact titles that always come first. It runs on a thread of its
+     * own, concurrent with the query encoding and vector search here, when
+     * the query has no constraints (dense_hits then does not touch s);
+     * inline otherwise, or when no thread can be started. */
     pthread_t lex_tid;
-    int lex_thread = hybrid && pthread_create(&lex_tid, NULL, lex_run, &lj) == 0;
-    if (hybrid && !lex_thread)
+    int concurrent = s && !search_query_has_constraints(q) &&
+                     pthread_create(&lex_tid, NULL, lex_run, &lj) == 0;
+    if (s && !concurrent)
         lex_run(&lj);
-    if (!hybrid)
-        r.query_flags = q->flags;
+    int rc = concurrent ? 0 : lj.rc;
     struct vechit *dh = NULL;
     size_t nd = 0;
-    int drc = dense_hits(ss, text, depth, &dh, &nd);
-    if (lex_thread)
+    if (rc == 0)
+        rc = dense_hits(ss, concurrent ? NULL : s, q, depth, &dh, &nd);
+    if (concurrent) {
         pthread_join(lex_tid, NULL);
-    if (hybrid) {
-        r = lj.r;
-        rc = lj.rc;
+        if (rc == 0)
+            rc = lj.rc;
     }
     if (rc == 0)
-        rc = drc;
-    if (rc == 0)
-        rc = fuse_into(ss, dh, nd, k, hybrid, &r);
+        rc = rank_into(ss, &lj.r, dh, nd, k, hybrid, out);
     free(dh);
-    if (rc) {
-        search_result_cleanup(&r);
-        return rc;
-    }
-    *out = r;
-    return 0;
+    search_result_cleanup(&lj.r);
+    return rc;
 }
 
 int search_similar(struct search_semantic *ss, int64_t rowid, size_t k,
@@ -322,15 +368,10 @@ int search_similar(struct search_semantic *ss, int64_t rowid, size_t k,
     struct vechit *dh = xmalloc(k * sizeof *dh);
     size_t nd = 0;
     rc = vecstore_search(ss->vs, v, k, rowid, NULL, dh, &nd);
-    struct search_result r;
-    memset(&r, 0, sizeof r);
+    struct search_result none;
+    memset(&none, 0, sizeof none);
     if (rc == 0)
-        rc = fuse_into(ss, dh, nd, k, 0, &r);
+        rc = rank_into(ss, &none, dh, nd, k, 0, out);
     free(dh);
-    if (rc) {
-        search_result_cleanup(&r);
-        return rc;
-    }
-    *out = r;
-    return 0;
+    return rc;
 }

@@ -14,7 +14,10 @@
  *
  * Exclusion sets (for what MUST_NOT cannot say: excluded phrases and
  * excluded archive prefixes) are rowid arrays, sorted, searched by the
- * filter's accept callback with bsearch.
+ * filter's accept callback with bsearch. search_constraints_check builds
+ * the plan with lazy exclusions instead: the excluded phrases and archive
+ * patterns are kept as sub-queries and checked on the given papers only
+ * (index_match_docs), so no exclusion search scans the collection.
  *
  * The facade loads papers by rowid from the store (store_paper_get_by_rowid)
  * and decides the exact-title match by comparing analyzed token sequences
@@ -159,6 +162,14 @@ struct search_plan {
     size_t n_excl, cap_excl;
     int excl_truncated;
     float title_weight;
+    /* Lazy exclusions (search_constraints_check): the excluded phrases and
+     * archive patterns are recorded, not searched. At most one per query
+     * term, so never cut. */
+    int lazy_excl;
+    struct index_phrase xphrases[QUERY_MAX_TERMS];
+    size_t n_xphrases;
+    const char *xarchives[QUERY_MAX_TERMS];
+    size_t n_xarchives;
 };
 
 static const char *plan_str(struct search_plan *pl, const char *p, size_t len)
@@ -283,6 +294,11 @@ static int plan_exclude_phrase(struct search_plan *pl, const struct index_snapsh
 {
     struct index_phrase ph;
     phrase_fill(pl, &ph, f, ts);
+    if (pl->lazy_excl) {
+        if (pl->n_xphrases < QUERY_MAX_TERMS)
+            pl->xphrases[pl->n_xphrases++] = ph;
+        return 0;
+    }
     struct index_query sub;
     index_query_init(&sub);
     sub.phrases = &ph;
@@ -293,6 +309,11 @@ static int plan_exclude_phrase(struct search_plan *pl, const struct index_snapsh
 static int plan_exclude_archive(struct search_plan *pl, const struct index_snapshot *s,
                                 const char *pattern)
 {
+    if (pl->lazy_excl) {
+        if (pl->n_xarchives < QUERY_MAX_TERMS)
+            pl->xarchives[pl->n_xarchives++] = plan_str(pl, pattern, strlen(pattern));
+        return 0;
+    }
     struct index_filter f;
     index_filter_init(&f);
     const char *cats[1] = {pattern};
@@ -458,11 +479,14 @@ static int32_t day_number(const char *day)
     return (int32_t)(t / 86400);
 }
 
-int search_plan_build(struct text_analyzer *a, const struct index_snapshot *s,
-                      const struct search_query *q, const struct search_opts *o,
+/* search_plan_build; with lazy_excl the exclusion sets are recorded
+ * (xphrases, xarchives) instead of searched. */
+static int plan_build(struct text_analyzer *a, const struct index_snapshot *s,
+                      const struct search_query *q, const struct search_opts *o, int lazy_excl,
                       struct search_plan **out)
 {
     struct search_plan *pl = plan_new(o);
+    pl->lazy_excl = lazy_excl;
     int rc = 0;
     for (size_t i = 0; i < q->n_terms && rc == 0; i++)
         rc = plan_term(pl, a, s, &q->terms[i]);
@@ -481,6 +505,13 @@ int search_plan_build(struct text_analyzer *a, const struct index_snapshot *s,
     plan_finish(pl);
     *out = pl;
     return 0;
+}
+
+int search_plan_build(struct text_analyzer *a, const struct index_snapshot *s,
+                      const struct search_query *q, const struct search_opts *o,
+                      struct search_plan **out)
+{
+    return plan_build(a, s, q, o, 0, out);
 }
 
 void search_plan_text(struct text_analyzer *a, const char *p, size_t len,
@@ -815,6 +846,105 @@ void search_result_cleanup(struct search_result *r)
         paper_cleanup(&r->hits[i].paper);
     free(r->hits);
     memset(r, 0, sizeof *r);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Constraints on given papers                                               */
+/* ------------------------------------------------------------------------ */
+
+int search_query_has_constraints(const struct search_query *q)
+{
+    if (q->since[0] || q->until[0])
+        return 1;
+    for (size_t i = 0; i < q->n_terms; i++) {
+        const struct query_term *t = &q->terms[i];
+        if (t->field != QUERY_FIELD_ANY || t->phrase || t->exclude)
+            return 1;
+    }
+    return 0;
+}
+
+/* Clears res[i] for every rowid still passing that sub matches. */
+static int exclude_matching(const struct index_snapshot *snap, const struct index_query *sub,
+                            const int64_t *rowids, size_t n, unsigned char *res, int64_t *tmp,
+                            unsigned char *hit)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (res[i])
+            tmp[m++] = rowids[i];
+    if (m == 0)
+        return 0;
+    int rc = index_match_docs(snap, sub, tmp, m, hit);
+    for (size_t i = 0, j = 0; rc == 0 && i < n; i++)
+        if (res[i] && hit[j++])
+            res[i] = 0;
+    return rc;
+}
+
+/* The check over one snapshot with a lazily built plan (see search.h). */
+static int constraints_check(const struct index_snapshot *snap, const struct search_plan *pl,
+                             const int64_t *rowids, size_t n, unsigned char *res)
+{
+    /* The plan's query (index_match_docs ignores its SHOULD clauses; it
+     * has no accept callback: its exclusions are lazy). */
+    const struct index_query *cq = &pl->q;
+    int checks = cq->n_phrases > 0 || cq->filter || pl->n_xphrases > 0 || pl->n_xarchives > 0;
+    for (size_t i = 0; i < cq->n_clauses; i++)
+        checks |= cq->clauses[i].occur != INDEX_SHOULD;
+    if (!checks) {
+        memset(res, 1, n + 1); /* nothing to check: everything passes */
+        return 0;
+    }
+    int rc = index_match_docs(snap, cq, rowids, n, res);
+    int64_t *tmp = xmalloc((n + 1) * sizeof *tmp);
+    unsigned char *hit = xmalloc(n + 1);
+    /* -"a phrase": the documents holding it are out */
+    for (size_t i = 0; rc == 0 && i < pl->n_xphrases; i++) {
+        struct index_query sub;
+        index_query_init(&sub);
+        sub.phrases = &pl->xphrases[i];
+        sub.n_phrases = 1;
+        rc = exclude_matching(snap, &sub, rowids, n, res, tmp, hit);
+    }
+    /* -cat:archive: the documents in archive.* are out */
+    for (size_t i = 0; rc == 0 && i < pl->n_xarchives; i++) {
+        struct index_filter f;
+        index_filter_init(&f);
+        f.categories = &pl->xarchives[i];
+        f.n_categories = 1;
+        struct index_query sub;
+        index_query_init(&sub);
+        sub.filter = &f;
+        rc = exclude_matching(snap, &sub, rowids, n, res, tmp, hit);
+    }
+    free(tmp);
+    free(hit);
+    return rc;
+}
+
+int search_constraints_check(struct search *s, const struct search_query *q,
+                             const int64_t *rowids, size_t n, unsigned char *pass)
+{
+    if (n > INDEX_MAX_K)
+        return ERR_INVALID;
+    if (!search_query_has_constraints(q)) {
+        if (n)
+            memset(pass, 1, n);
+        return 0;
+    }
+    struct index_snapshot *snap = index_snapshot_acquire(s->index);
+    struct search_plan *pl = NULL;
+    unsigned char *res = xcalloc(n + 1, 1);
+    int rc = plan_build(s->analyzer, snap, q, &s->opts, 1, &pl);
+    if (rc == 0)
+        rc = constraints_check(snap, pl, rowids, n, res);
+    if (rc == 0 && n)
+        memcpy(pass, res, n);
+    free(res);
+    search_plan_free(pl);
+    index_snapshot_release(snap);
+    return rc;
 }
 
 int search_explain(struct search *s, const struct search_query *q, struct buf *b)

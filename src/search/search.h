@@ -150,6 +150,38 @@ int search_run(struct search *s, const struct search_query *q, size_t k,
 /* Frees what r owns and zeroes it. */
 void search_result_cleanup(struct search_result *r);
 
+/* Is there anything in q that search_constraints_check() would check:
+ * a category, a date, a fielded term (ti:, abs:, au:), a phrase, or an
+ * exclusion? Cheap (no index, no analyzer). When it returns 0,
+ * search_constraints_check() passes every paper; when 1 it may still pass
+ * every paper (say "ti:the", all stopwords). Pins are not constraints. */
+int search_query_has_constraints(const struct search_query *q);
+
+/* Which of rowids[0..n) (any order, may repeat) pass q's constraints: its
+ * filters (cat:, -cat:, since:, until:), its fielded terms (ti:/abs:/au:,
+ * required), its phrases (required, as in search_run) and its exclusions
+ * (-word, -"phrase", -cat:); its free words are NOT required, its pins
+ * ignored. pass[i] receives 1 or 0 (caller-owned, room for n).
+ *
+ * A paper passes iff search_run() of q plus one free word the paper holds
+ * could return it by its text (steps b and c): the same plan
+ * (search_plan_build: analyzer, compounds like "GPT-4" as their joined
+ * form, "cs" admitting cs.*, the first-version date, an unknown date
+ * failing any date filter) less its SHOULD clauses, checked with
+ * index_match_docs(). One difference, in the check's favour: an excluded
+ * phrase or archive (-"a b", -cat:cs) is checked on these papers directly,
+ * where search_run() excludes at most INDEX_MAX_K papers holding it.
+ *
+ * A query whose plan checks nothing (search_query_has_constraints() false,
+ * or only stopwords in its constrained terms) passes every paper, indexed
+ * or not; otherwise a paper not in the index (not yet indexed, deleted)
+ * fails. Cost: n rowid look-ups per index segment plus the blocks of the
+ * constraints' postings near those papers; never a scan of the collection.
+ * ERR_INVALID for n > INDEX_MAX_K; ERR_CORRUPT from the index (pass is then
+ * not written). */
+int search_constraints_check(struct search *s, const struct search_query *q,
+                             const int64_t *rowids, size_t n, unsigned char *pass /* OUT */);
+
 /* Appends the index query search_run() would run for q (see
  * search_plan_format) to b. Returns 0, ERR_TOO_LARGE, or the index's error. */
 int search_explain(struct search *s, const struct search_query *q, struct buf *b);
@@ -164,10 +196,13 @@ int search_index_dir(const char *db_path, char *out, size_t cap);
 
 /* How search_run_mode() ranks:
  *   BM25    search_run() as is;
- *   DENSE   cosine between the embedded query text and the stored paper
- *           vectors (embed/), best first; query syntax does not apply;
- *   HYBRID  pinned ids and exact titles first, then the reciprocal-rank
- *           fusion (k = 60) of the top 100 BM25 and top 100 dense hits. */
+ *   DENSE   cosine between the embedded free text of the query (its
+ *           unfielded words and phrases) and the stored paper vectors
+ *           (embed/), best first, less the papers that fail the query's
+ *           constraints (search_constraints_check; needs s);
+ *   HYBRID  the fusion (search/fuse.h: a convex combination of normalised
+ *           scores) of the top 100 BM25 and top 100 dense hits.
+ * In DENSE and HYBRID, pinned ids and exact titles come first. */
 enum search_mode { SEARCH_MODE_BM25 = 0, SEARCH_MODE_DENSE, SEARCH_MODE_HYBRID };
 
 /* Reads "bm25", "dense" or "hybrid" (also the web's older names "lexical"
@@ -191,16 +226,15 @@ int search_semantic_open(const char *db_path, const char *models_dir, const char
 /* Closes everything; NULL does nothing. */
 void search_semantic_close(struct search_semantic *ss);
 
-/* Runs q in mode and fills *r with at most k (1..INDEX_MAX_K) hits; text is
- * the query as typed (what DENSE embeds). s may be NULL for DENSE; ss may
+/* Runs q in mode and fills *r with at most k (1..INDEX_MAX_K) hits. s may
+ * be NULL for DENSE (which then has no pinned ids or exact titles); ss may
  * be NULL for BM25, and for HYBRID, which then runs BM25 (the caller says
  * that semantic features are off). DENSE without ss is ERR_INVALID. The
  * caller frees with search_result_cleanup(). Scores: BM25 for bm25, cosine
- * for dense, the RRF sum for fused hybrid hits. Errors as search_run(),
+ * for dense, the fused score for fused hybrid hits. Errors as search_run(),
  * plus the encoder's and the vector store's. */
 int search_run_mode(struct search *s, struct search_semantic *ss, const struct search_query *q,
-                    const char *text, enum search_mode mode, size_t k,
-                    struct search_result *r /* OUT */);
+                    enum search_mode mode, size_t k, struct search_result *r /* OUT */);
 
 /* The k (1..INDEX_MAX_K) papers whose stored vectors are nearest to that of
  * the paper with this store rowid, itself left out, best first, scored by

@@ -37,6 +37,7 @@
 
 #include "search/query.h"
 #include "search/search.h"
+#include "search/vectors_queue.h"
 
 static int cat_ok(const char *s)
 {
@@ -134,6 +135,7 @@ struct web_searcher {
     int64_t opened;
     struct search_semantic *sem; /* NULL: semantic features are off */
     int64_t sem_tried;           /* when sem was last opened or tried; 0 never */
+    unsigned long long sem_commits; /* the queue's commit count then */
 };
 
 void web_searcher_free(void *p)
@@ -156,17 +158,33 @@ static struct web_searcher *searcher_slot(struct web_req *r)
     return x;
 }
 
+/* The embedding queue's commit count (0 without a queue). */
+static unsigned long long vectors_commits(const struct web *w)
+{
+    if (!w->cfg.vectors_queue)
+        return 0;
+    struct vectors_queue_stats st;
+    vectors_queue_stats(w->cfg.vectors_queue, &st);
+    return st.commits;
+}
+
 /* This thread's semantic handle (encoder + vectors), opened on first use
  * and reopened (or retried) every WEB_SEARCH_REOPEN_S seconds so that new
- * vectors are seen. NULL when semantic features are off. */
+ * vectors are seen, and WEB_VECTORS_REFRESH_S seconds after serve's
+ * embedding queue committed new ones (at most that often). NULL when
+ * semantic features are off. */
 static struct search_semantic *semantic(struct web_req *r)
 {
     struct web_searcher *x = searcher_slot(r);
-    if (x->sem_tried && r->now - x->sem_tried < WEB_SEARCH_REOPEN_S)
+    unsigned long long commits = vectors_commits(r->web);
+    int64_t age = r->now - x->sem_tried;
+    if (x->sem_tried && age < WEB_SEARCH_REOPEN_S &&
+        (commits == x->sem_commits || age < WEB_VECTORS_REFRESH_S))
         return x->sem;
     search_semantic_close(x->sem);
     x->sem = NULL;
     x->sem_tried = r->now ? r->now : 1;
+    x->sem_commits = commits;
     if (search_semantic_open(r->web->cfg.db_path, NULL, NULL, &x->sem, NULL, 0) != 0)
         x->sem = NULL;
     return x->sem;
@@ -290,7 +308,7 @@ int web_find(struct web_req *r, const struct web_query *q, struct web_hits *out)
     size_t want = skip + q->per > INDEX_MAX_K ? INDEX_MAX_K : skip + q->per;
     struct search_result res;
     memset(&res, 0, sizeof res);
-    rc = search_run_mode(se, sem, &sq, q->q, mode, want, &res);
+    rc = search_run_mode(se, sem, &sq, mode, want, &res);
     query_cleanup(&sq);
     if (rc) {
         search_result_cleanup(&res);

@@ -6,10 +6,12 @@
  * and status code; latency goes to a cumulative histogram with the bucket
  * bounds below (seconds), rendered as Prometheus expects
  * (https://prometheus.io/docs/instrumenting/exposition_formats/): _bucket
- * lines with le labels, cumulative, then _sum and _count.
+ * lines with le labels, cumulative, then _sum and _count. The embedding
+ * queue's numbers (search/vectors_queue.h) follow when serve runs it.
  */
 #include <stdio.h>
 
+#include "search/vectors_queue.h"
 #include "web/web_int.h"
 
 /* Status codes with their own counter; everything else counts as "other". */
@@ -105,4 +107,33 @@ void web_metrics_render(const struct web_metrics *m, struct buf *o, int *rc, lon
              "# TYPE paperboy_uptime_seconds gauge\n"
              "paperboy_uptime_seconds %.0f\n",
              uptime_s);
+}
+
+void web_metrics_render_vectors(const struct web *w, struct buf *o, int *rc)
+{
+    if (!w->cfg.vectors_queue)
+        return;
+    struct vectors_queue_stats st;
+    vectors_queue_stats(w->cfg.vectors_queue, &st);
+    buf_putf(o, rc,
+             "# HELP paperboy_embed_queue_on 1 when the embedding queue runs (model loaded).\n"
+             "# TYPE paperboy_embed_queue_on gauge\n"
+             "paperboy_embed_queue_on %d\n"
+             "# HELP paperboy_vectors_total Paper vectors stored (-1: not known yet).\n"
+             "# TYPE paperboy_vectors_total gauge\n"
+             "paperboy_vectors_total %lld\n"
+             "# HELP paperboy_embed_pending Papers waiting for a vector.\n"
+             "# TYPE paperboy_embed_pending gauge\n"
+             "paperboy_embed_pending %lld\n"
+             "# HELP paperboy_embedded_total Papers embedded by the queue since start.\n"
+             "# TYPE paperboy_embedded_total counter\n"
+             "paperboy_embedded_total %llu\n"
+             "# HELP paperboy_embed_busy_total Queue rounds skipped: another process wrote "
+             "the vectors.\n"
+             "# TYPE paperboy_embed_busy_total counter\n"
+             "paperboy_embed_busy_total %llu\n"
+             "# HELP paperboy_embed_errors_total Queue rounds that failed.\n"
+             "# TYPE paperboy_embed_errors_total counter\n"
+             "paperboy_embed_errors_total %llu\n",
+             st.on, st.vectors, st.pending, st.embedded, st.busy, st.errors);
 }

@@ -604,8 +604,8 @@ static void paper_similar(struct web_req *r, const struct paper *p)
         html_raw(o, rc, "</ol>");
     } else if (src == 0 || src == ERR_NOT_FOUND) {
         html_raw(o, rc,
-                 "<p class=\"hook\">This paper has no vector yet: <code>paperboy embed</code> "
-                 "adds it.</p>");
+                 "<p class=\"hook\">This paper has no vector yet: the server's embedding "
+                 "queue (or <code>paperboy embed</code>) adds it.</p>");
     } else {
         html_raw(o, rc,
                  "<p class=\"hook\">Similar papers appear here once the semantic index is built "
@@ -877,6 +877,7 @@ int page_metrics(struct web_req *r)
     int rc = 0;
     web_metrics_render(&r->web->metrics, &r->body, &rc, papers, db_bytes,
                        index_bytes(r->web->cfg.db_path), (double)(r->now - r->web->started));
+    web_metrics_render_vectors(r->web, &r->body, &rc);
     r->content_type = "text/plain; version=0.0.4; charset=utf-8";
     r->cache_control = "no-store";
     return rc;

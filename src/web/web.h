@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+struct vectors_queue;
+
 struct web_config {
     const char *db_path;  /* the store (created if missing) */
     const char *listen;   /* "HOST:PORT", numeric IPv4 or [IPv6] */
@@ -26,6 +28,10 @@ struct web_config {
     unsigned timeout_s;   /* idle connection timeout (0 = 15) */
     unsigned cache_ttl_s; /* rendered-page micro-cache lifetime; 0 = off */
     int quiet;            /* no per-request log lines */
+    /* serve's embedding queue (search/vectors_queue.h), or NULL: its
+     * numbers go to /metrics, and a thread reopens its vectors soon after
+     * the queue committed new ones. Borrowed; outlives web_serve(). */
+    const struct vectors_queue *vectors_queue;
 };
 
 /* Fills cfg with the defaults above (db_path and listen included). */

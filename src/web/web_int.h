@@ -58,6 +58,7 @@
 #define WEB_MAX_ROUTES 32
 #define WEB_TRENDING_DAYS 7
 #define WEB_SEARCH_REOPEN_S 60 /* a thread reopens its search index this often */
+#define WEB_VECTORS_REFRESH_S 2 /* ... and its vectors this soon after the queue wrote some */
 
 /* ---- routes ------------------------------------------------------------- */
 
@@ -367,6 +368,9 @@ void web_metrics_count(struct web_metrics *m, size_t route, int status, uint64_t
 /* Writes the Prometheus text exposition of m (and the gauges given) to o. */
 void web_metrics_render(const struct web_metrics *m, struct buf *o, int *rc, long papers,
                         long long db_bytes, long long index_bytes, double uptime_s);
+/* Writes the embedding queue's numbers (cfg.vectors_queue) to o; nothing
+ * when serve runs without the queue. */
+void web_metrics_render_vectors(const struct web *w, struct buf *o, int *rc);
 
 /* ---- cache.c --------------------------------------------------------------- */
 

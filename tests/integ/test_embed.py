@@ -111,6 +111,41 @@ else:
          r.stderr)
     r = t.run("search", "--db", db, "--models", t.path("none"), "--mode", "dense", title)
     t.eq(r.returncode, 1, "dense without a model fails")
+    # dense: a pinned id comes first; query syntax is not embedded
+    r = t.run("search", "--db", db, "--models", models, "--mode", "dense", "--json", "--k", "3",
+              recs[5]["id"], title)
+    try:
+        hits = json.loads(r.stdout)["hits"]
+    except (ValueError, KeyError):
+        hits = []
+    t.ok(r.returncode == 0 and [h["paper"]["id"] for h in hits][:2] == [recs[5]["id"], recs[3]["id"]]
+         and hits[0]["why"] == "id",
+         "dense: the pinned id first, then the title's paper", r.stdout[:300] + r.stderr)
+    def dense_ids(*words):
+        r = t.run("search", "--db", db, "--models", models, "--mode", "dense", "--json", "--k",
+                  "5", *words)
+        try:
+            return [h["paper"]["id"] for h in json.loads(r.stdout)["hits"]]
+        except (ValueError, KeyError):
+            return ["failed: " + r.stderr]
+    plain = dense_ids(title)
+    t.ok(len(plain) == 5 and dense_ids("since:1990-01-01", title) == plain,
+         "dense: a filter that admits all changes nothing (the syntax is not embedded)", plain)
+    cat3 = recs[3]["categories"].split()[0]
+    for mode in ("dense", "hybrid"):
+        r = t.run("search", "--db", db, "--models", models, "--mode", mode, "--json", "--k", "12",
+                  "-cat:" + cat3, title)
+        try:
+            got = json.loads(r.stdout)["hits"]
+        except (ValueError, KeyError):
+            got = None
+        t.ok(got is not None and got and
+             all(cat3 not in h["paper"]["categories"] for h in got),
+             f"{mode}: -cat:{cat3} leaves out every paper of that category", r.stdout[:300] + r.stderr)
+        r = t.run("search", "--db", db, "--models", models, "--mode", mode, "--json",
+                  "since:2999-01-01", title)
+        t.ok(r.returncode == 0 and json.loads(r.stdout or "{}").get("hits") == [],
+             f"{mode}: a date range no paper is in gives no hits", r.stdout[:300] + r.stderr)
 
     # A new version with a changed abstract: only that paper is re-embedded.
     rec = dict(recs[1])

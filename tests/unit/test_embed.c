@@ -300,13 +300,13 @@ static void test_encoder(void)
     /* The query path (<= 64 tokens, one sequence) on 1 thread and split
      * by columns over 2 and 3 threads gives the batched vectors; also a
      * 25..64-token input, which used to take the sgemm path. */
-    struct encoder_opts qo[2] = {{0, 0, 2}, {0, 0, 3}};
     double qc = 1;
     size_t mid = 0;
     for (int e = 0; e < 2; e++) {
         struct encoder *qenc = NULL;
-        if (encoder_open(dir, &qo[e], &qenc, err, sizeof err) != 0)
+        if (encoder_open(dir, NULL, &qenc, err, sizeof err) != 0)
             break;
+        encoder_set_query_threads(qenc, 2 + e);
         for (size_t i = 0; i < fx.n; i += 7) {
             int32_t qids[ENCODER_MAX_TOKENS];
             size_t nq = 0;

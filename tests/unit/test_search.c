@@ -46,6 +46,23 @@ static const struct fixture papers[] = {
     {"1901.00002", "A toy model of attention in recurrent networks",
      "We study a toy model in which attention emerges in recurrent networks trained on copying.",
      "Sam Toy", "cs.LG", "2019-01-05"},
+    /* For the constraint checks (search_constraints_check). */
+    {"2303.08774", "GPT-4 Technical Report",
+     "We report the development of GPT-4, a large multimodal transformer model that accepts "
+     "image and text inputs.",
+     "OpenAI Team", "cs.CL cs.AI", "2023-03-15"},
+    {"2402.00003", "A Survey of Transformers",
+     "This survey reviews transformer models for text and speech tasks.",
+     "Lin Tianyang|Wang Yuxin", "cs.CL", "2024-02-10"},
+    {"2403.00004", "Efficient Transformers for Long Documents",
+     "We propose efficient transformer variants for long text inputs; unlike GPT 4 they are small.",
+     "Kim Park", "cs.CL stat.ML", "2024-03-05"},
+    {"math/0001001", "Transformers of Quadratic Forms",
+     "We study transformers of quadratic forms over finite fields.", "Ann Nodate", "math.NT",
+     "" /* unknown date */},
+    {"2404.00006", "Transformer Models in Particle Physics",
+     "Transformer models applied to jet tagging: a survey of results.", "Pat Physicist", "hep-ex",
+     "2024-04-01"},
 };
 #define N_PAPERS (sizeof papers / sizeof papers[0])
 
@@ -84,12 +101,13 @@ static int build(void)
         p.abstract = strdup(f->abstract);
         p.abstract_raw = strdup(f->abstract);
         p.categories = strdup(f->cats);
-        p.created = strdup(f->created);
+        p.created = *f->created ? strdup(f->created) : NULL;
         char names[256];
         snprintf(names, sizeof names, "%s", f->authors);
         for (char *s = strtok(names, "|"); s; s = strtok(NULL, "|"))
             paper_add_author(&p, s, NULL, NULL, NULL);
-        paper_add_version(&p, 1, f->created, NULL);
+        if (*f->created)
+            paper_add_version(&p, 1, f->created, NULL);
         enum store_change ch;
         rc = store_paper_upsert(st, &p, &ch);
         paper_cleanup(&p);
@@ -278,6 +296,171 @@ static void test_ranking(struct search *s)
     ok(strlen(r) > 0 && strchr(r, ' ') && !strchr(strchr(r, ' ') + 1, ' '), "k caps the hits");
 }
 
+/* ------------------------------------------------------------------ */
+/* search_constraints_check                                            */
+
+static int64_t rowids[N_PAPERS];
+static int check_disagree;
+
+/* A word paper i holds: the first all-letter title word of 4+ letters. */
+static void word_of(size_t i, char *w, size_t cap)
+{
+    const char *t = papers[i].title;
+    for (;;) {
+        size_t n = strcspn(t, " ");
+        size_t k = 0;
+        while (k < n && ((t[k] >= 'a' && t[k] <= 'z') || (t[k] >= 'A' && t[k] <= 'Z')))
+            k++;
+        if (k == n && n >= 4 && n < cap) {
+            memcpy(w, t, n);
+            w[n] = '\0';
+            return;
+        }
+        if (!t[n])
+            break;
+        t += n + 1;
+    }
+    snprintf(w, cap, "%s", "nothing");
+}
+
+/* The fixture papers passing text's constraints, in fixture order, then
+ * "+new" when a rowid the index lacks passed. Each paper's verdict is also
+ * compared with search_run(text + a word the paper holds), which must
+ * return the paper exactly when it passes (check_disagree counts
+ * differences). Asked in reverse order, with a repeat and an unknown
+ * rowid. */
+static const char *passing(struct search *s, const char *text)
+{
+    static char out[1024];
+    int64_t ask[N_PAPERS + 2];
+    unsigned char pass[N_PAPERS + 2];
+    for (size_t i = 0; i < N_PAPERS; i++)
+        ask[i] = rowids[N_PAPERS - 1 - i];
+    ask[N_PAPERS] = 1000000; /* not indexed */
+    ask[N_PAPERS + 1] = rowids[0];
+    struct search_query q;
+    query_parse(text, strlen(text), &q);
+    memset(pass, 7, sizeof pass);
+    int rc = search_constraints_check(s, &q, ask, N_PAPERS + 2, pass);
+    query_cleanup(&q);
+    if (rc != 0) {
+        snprintf(out, sizeof out, "error %d", rc);
+        return out;
+    }
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < N_PAPERS; i++) {
+        unsigned char p = pass[N_PAPERS - 1 - i];
+        if (p > 1 || (i == 0 && pass[N_PAPERS + 1] != p)) {
+            snprintf(out, sizeof out, "bad pass value");
+            return out;
+        }
+        if (p)
+            o += (size_t)snprintf(out + o, sizeof out - o, "%s%s", o ? " " : "", papers[i].id);
+        char w[64], t2[512];
+        word_of(i, w, sizeof w);
+        snprintf(t2, sizeof t2, "%s %s", text, w);
+        const char *got = ids_of(s, t2, 50);
+        char id[64];
+        snprintf(id, sizeof id, "%s", papers[i].id);
+        int returned = 0;
+        for (const char *g = got; (g = strstr(g, id)) != NULL; g += strlen(id)) {
+            char after = g[strlen(id)];
+            if ((g == got || g[-1] == ' ') && (after == '\0' || after == ' ' || after == '=' ||
+                                               after == '!'))
+                returned = 1;
+        }
+        if (returned != p) {
+            printf("# disagree: \"%s\": %s passes %d, search_run(\"%s\") gives \"%s\"\n", text,
+                   id, p, t2, got);
+            check_disagree++;
+        }
+    }
+    if (pass[N_PAPERS])
+        snprintf(out + o, sizeof out - o, "%s+new", o ? " " : "");
+    return out;
+}
+
+static int has_constraints(const char *text)
+{
+    struct search_query q;
+    query_parse(text, strlen(text), &q);
+    int r = search_query_has_constraints(&q);
+    query_cleanup(&q);
+    return r;
+}
+
+#define ALL_IDS                                                                                    \
+    "1706.03762 1810.04805 1512.03385 2005.14165 hep-th/9711200 2401.00001 1901.00002 "           \
+    "2303.08774 2402.00003 2403.00004 math/0001001 2404.00006"
+
+static void test_constraints(struct search *s)
+{
+    ok_eq_str(passing(s, "transformers attention"), ALL_IDS " +new",
+              "check: free words constrain nothing (not indexed passes too)");
+    ok(!has_constraints("transformers attention 1810.04805"), "free words and pins: no constraints");
+    ok(has_constraints("ti:x") && has_constraints("\"a b\"") && has_constraints("-x") &&
+           has_constraints("cat:cs") && has_constraints("since:2020") &&
+           has_constraints("until:2020") && has_constraints("au:x") && has_constraints("abs:x"),
+       "each kind of syntax is a constraint");
+    ok_eq_str(passing(s, "cat:cs"),
+              "1706.03762 1810.04805 1512.03385 2005.14165 1901.00002 2303.08774 2402.00003 "
+              "2403.00004",
+              "check: cat:cs admits cs.*");
+    ok_eq_str(passing(s, "cat:cs.CL"),
+              "1706.03762 1810.04805 2005.14165 2303.08774 2402.00003 2403.00004",
+              "check: cat:cs.CL");
+    ok_eq_str(passing(s, "cat:hep-ex cat:q-bio.NC"), "2401.00001 2404.00006",
+              "check: several cat: OR-ed");
+    ok_eq_str(passing(s, "-cat:cs"), "hep-th/9711200 2401.00001 math/0001001 2404.00006",
+              "check: -cat:cs excludes cs.*");
+    ok_eq_str(passing(s, "cat:cs -cat:cs.CL"), "1512.03385 1901.00002", "check: cat: and -cat:");
+    ok_eq_str(passing(s, "since:2024-01-01"), "2401.00001 2402.00003 2403.00004 2404.00006",
+              "check: since: (the unknown date fails)");
+    ok_eq_str(passing(s, "until:2000"), "hep-th/9711200", "check: until: (the unknown date fails)");
+    ok_eq_str(passing(s, "since:2019 until:2023"), "2005.14165 1901.00002 2303.08774",
+              "check: a date range");
+    ok_eq_str(passing(s, "ti:transformers"),
+              "1810.04805 2402.00003 2403.00004 math/0001001 2404.00006", "check: ti: (stemmed)");
+    ok_eq_str(passing(s, "au:vaswani"), "1706.03762", "check: au:");
+    ok_eq_str(passing(s, "-au:devlin cat:cs.CL"),
+              "1706.03762 2005.14165 2303.08774 2402.00003 2403.00004", "check: -au:");
+    ok_eq_str(passing(s, "abs:GPT-4"), "2303.08774", "check: abs:GPT-4 needs the compound");
+    ok_eq_str(passing(s, "ti:GPT-4"), "2303.08774", "check: ti:GPT-4");
+    ok_eq_str(passing(s, "-GPT-4 cat:cs.CL"),
+              "1706.03762 1810.04805 2005.14165 2402.00003 2403.00004", "check: -GPT-4");
+    ok_eq_str(passing(s, "\"transformer models\""), "2303.08774 2402.00003 2404.00006",
+              "check: a phrase is required");
+    ok_eq_str(passing(s, "\"models transformer\""), "", "check: phrase order matters");
+    ok_eq_str(passing(s, "ti:\"survey of transformers\""), "2402.00003", "check: ti:\"phrase\"");
+    ok_eq_str(passing(s, "-survey"),
+              "1706.03762 1810.04805 1512.03385 2005.14165 hep-th/9711200 2401.00001 1901.00002 "
+              "2303.08774 2403.00004 math/0001001",
+              "check: -word (a paper not indexed fails)");
+    ok_eq_str(passing(s, "-\"quadratic forms\""),
+              "1706.03762 1810.04805 1512.03385 2005.14165 hep-th/9711200 2401.00001 1901.00002 "
+              "2303.08774 2402.00003 2403.00004 2404.00006",
+              "check: -\"phrase\"");
+    ok_eq_str(passing(s, "cat:cs.CL since:2024-01-01 -survey transformers"), "2403.00004",
+              "check: category, date, exclusion, free word");
+    ok_eq_str(passing(s, "year:2024 -cat:hep-ex -\"survey of\""), "2401.00001 2403.00004",
+              "check: year:, -cat:, -\"phrase\" with a stopword");
+    ok_eq_str(passing(s, "ti:the -of"), ALL_IDS " +new", "check: only stopwords: nothing to check");
+    ok_eq_str(passing(s, "-\"no such phrase\" -nosuchword"),
+              ALL_IDS, "check: exclusions that match nothing (not indexed fails)");
+    ok_eq_str(passing(s, "ti:nosuchword"), "", "check: a field word no paper holds");
+    ok_eq_int(check_disagree, 0, "check == search_run(query + a word the paper holds), every paper");
+
+    unsigned char p[2] = {7, 7};
+    struct search_query q;
+    query_parse("cat:cs", 6, &q);
+    ok_eq_int(search_constraints_check(s, &q, rowids, INDEX_MAX_K + 1, p), ERR_INVALID,
+              "check: n > INDEX_MAX_K refused");
+    ok(p[0] == 7, "check: pass untouched on error");
+    ok_eq_int(search_constraints_check(s, &q, rowids, 0, p), 0, "check: n = 0");
+    query_cleanup(&q);
+}
+
 int main(void)
 {
     const char *td = getenv("TMPDIR");
@@ -313,6 +496,13 @@ int main(void)
     if (rc == 0) {
         test_plans(s);
         test_ranking(s);
+        struct store *st = NULL;
+        int src = store_open(dbpath, 1, &st);
+        for (size_t i = 0; src == 0 && i < N_PAPERS; i++)
+            src = store_paper_rowid(st, papers[i].id, &rowids[i]);
+        store_close(st);
+        ok_eq_int(src, 0, "fixture rowids");
+        test_constraints(s);
         struct search_query q;
         struct search_result r;
         query_parse("x", 1, &q);
