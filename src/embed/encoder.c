@@ -15,6 +15,11 @@
  * touch only their own block of rows, so the only barriers are before and
  * after attention (which reads every row of a sequence). Attention pairs
  * are handed out through an atomic counter, longest sequences first.
+ * A query (T <= SMALL_ROWS = 64) runs the same pass on the calling thread
+ * alone (or, with encoder_set_query_threads() > 1, run_worker_narrow's
+ * split by output columns), and every product with at most 64 rows, in
+ * either pass, is kern_gemm_small rather than sgemm, which would repack
+ * all of W for a few rows.
  * Workspace: X, QKV, C, H and a residual buffer (T x (384 + 1152 + 384 +
  * 1536 + 384) floats) plus a 256 x 256 score matrix per worker.
  */
