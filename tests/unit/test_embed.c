@@ -176,6 +176,49 @@ static void test_kernels(void)
            hd[2] == kern_hamming(hq, hb + 4, 2),
        "hamming of many, 2 words");
 
+    /* The asymmetric distance against its definition: for a query of
+     * 4-bit levels u_j and a sign string s_j = +-1, sum_j (2 u_j - 15) s_j
+     * = 2 (2S - 15P) - 2 sum u + 15 * 64 nw, so the distance 15 * 64 nw -
+     * (2S - 15P) follows from that sum. */
+    {
+        enum { NW = 6, NB = 5 };
+        uint64_t pl[4 * NW] = {0}, bits[NB * NW];
+        unsigned u[NW * 64];
+        uint64_t rs = 0x1234567ull;
+        for (int j = 0; j < NW * 64; j++) {
+            rs = rs * 6364136223846793005ull + 1442695040888963407ull;
+            u[j] = (unsigned)(rs >> 60);
+            for (int p = 0; p < 4; p++)
+                if (u[j] >> p & 1)
+                    pl[p * NW + j / 64] |= 1ull << (j % 64);
+        }
+        for (int i = 0; i < NB * NW; i++) {
+            rs = rs * 6364136223846793005ull + 1442695040888963407ull;
+            bits[i] = rs ^ (rs >> 17);
+        }
+        bits[0] = 0, bits[1] = ~0ull; /* record 0: partly empty */
+        uint32_t ad[NB], ai[2];
+        kern_bits_asym(pl, bits, NW, NULL, NB, ad);
+        int good = 1;
+        for (int r = 0; r < NB; r++) {
+            long sum = 0; /* sum_j (2 u_j - 15) s_j */
+            for (int j = 0; j < NW * 64; j++) {
+                int set = (int)(bits[r * NW + j / 64] >> (j % 64) & 1);
+                sum += (2 * (long)u[j] - 15) * (set ? 1 : -1);
+            }
+            long sum_u = 0;
+            for (int j = 0; j < NW * 64; j++)
+                sum_u += (long)u[j];
+            /* sum = 2 (2S - 15P) - 2 sum_u + 15 * 64 NW */
+            long want = 15L * 64 * NW - (sum + 2 * sum_u - 15L * 64 * NW) / 2;
+            good &= (long)ad[r] == want;
+        }
+        uint32_t pick[2] = {3, 1};
+        kern_bits_asym(pl, bits, NW, pick, 2, ai);
+        ok(good && ai[0] == ad[3] && ai[1] == ad[1],
+           "asymmetric 4-bit distance matches its definition (and by index)");
+    }
+
     /* The small-row product against a plain double loop: every row count
      * of the 3-row blocks and their rest, k not a multiple of 8, nout not
      * a multiple of 4, y rows wider than nout. */
