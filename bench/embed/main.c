@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../embed/vecgen.h"
 #include "embed/encoder.h"
 #include "embed/vecstore.h"
 #include "embed/wordpiece.h"
@@ -188,25 +189,9 @@ static void query_latency(struct encoder *enc, const char *q, size_t *ntok, doub
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 
-static float nrand(void)
-{
-    double u, v;
-    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-    u = (double)(rng >> 11) / 9007199254740992.0 + 1e-12;
-    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-    v = (double)(rng >> 11) / 9007199254740992.0;
-    return (float)(sqrt(-2 * log(u)) * cos(6.283185307179586 * v));
-}
-
 static void around(const float *c, float *v)
 {
-    double s = 0;
-    for (int j = 0; j < ENCODER_DIM; j++) {
-        v[j] = c[j] + 1.0f * nrand() / sqrtf(ENCODER_DIM);
-        s += (double)v[j] * v[j];
-    }
-    for (int j = 0; j < ENCODER_DIM; j++)
-        v[j] /= (float)sqrt(s);
+    vecgen_around(&rng, c, v, ENCODER_DIM);
 }
 
 static int vec_bench(size_t n, const char *dir)
@@ -215,7 +200,7 @@ static int vec_bench(size_t n, const char *dir)
     size_t nc = n / 50 ? n / 50 : 1;
     float *cent = xmalloc(nc * ENCODER_DIM * sizeof(float)), v[ENCODER_DIM];
     for (size_t i = 0; i < nc * ENCODER_DIM; i++)
-        cent[i] = nrand();
+        cent[i] = vecgen_nrand(&rng);
     struct vecstore *vs;
     char path[4200];
     snprintf(path, sizeof path, "%s/bench.f32", dir);

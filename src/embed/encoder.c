@@ -15,6 +15,11 @@
  * touch only their own block of rows, so the only barriers are before and
  * after attention (which reads every row of a sequence). Attention pairs
  * are handed out through an atomic counter, longest sequences first.
+ * A query (T <= SMALL_ROWS = 64) runs the same pass on the calling thread
+ * alone (or, with encoder_set_query_threads() > 1, run_worker_narrow's
+ * split by output columns), and every product with at most 64 rows, in
+ * either pass, is kern_gemm_small rather than sgemm, which would repack
+ * all of W for a few rows.
  * Workspace: X, QKV, C, H and a residual buffer (T x (384 + 1152 + 384 +
  * 1536 + 384) floats) plus a 256 x 256 score matrix per worker.
  */
@@ -58,7 +63,8 @@ struct encoder {
     struct wordpiece *wp;
     const float *word, *pos, *type, *eln_g, *eln_b;
     struct layer layer[NL];
-    int threads;
+    int threads;       /* for inputs of more than SMALL_ROWS tokens */
+    int query_threads; /* for inputs of at most SMALL_ROWS tokens */
 };
 
 static int get(struct safetensors *st, const char *name, int64_t d0, int64_t d1, const float **p,
@@ -168,6 +174,7 @@ int encoder_open(const char *model_dir, const struct encoder_opts *opts, struct 
     }
     int cpus = online_cpus();
     enc->threads = opts && opts->threads > 0 ? opts->threads : cpus;
+    enc->query_threads = 1;
     int blas = opts && opts->blas_threads > 0 ? opts->blas_threads : enc->threads > 1 ? 1 : cpus;
     openblas_set_num_threads(blas);
 out:
@@ -190,6 +197,11 @@ void encoder_close(struct encoder *enc)
     safetensors_close(enc->st);
     wordpiece_free(enc->wp);
     free(enc);
+}
+
+void encoder_set_query_threads(struct encoder *enc, int n)
+{
+    enc->query_threads = n > 1 ? (n > 8 ? 8 : n) : 1;
 }
 
 const struct wordpiece *encoder_tokenizer(const struct encoder *enc)
@@ -230,8 +242,9 @@ struct worker {
     int id;
 };
 
-/* Below this many rows sgemm's repacking of W costs more than the product. */
-#define SMALL_ROWS 24
+/* Up to this many rows a product streams W once through kern_gemm_small:
+ * sgemm would first repack all of W (as many bytes again) for few rows. */
+#define SMALL_ROWS 64
 
 /* Y[rows] = A[rows] W^T + (Y preset with bias and residual, beta 1). */
 static void dense(const float *a, size_t m, size_t k, const float *w, size_t nout, float *y)
@@ -430,11 +443,14 @@ int encoder_embed_ids(struct encoder *enc, const int32_t *const *ids, const size
     }
     p.start = start;
     p.order = order;
-    /* A few tokens (a query) go the narrow way, split by columns; else a
-     * thread needs a few dozen rows to amortise its start. */
-    int nt = enc->threads;
-    int narrow = nt > 1 && T <= SMALL_ROWS;
-    if (!narrow && (size_t)nt > T / 16 + 1)
+    /* A few tokens (a query) run on query_threads (default 1: the
+     * caller's thread, no start-up or barriers; with more, the narrow
+     * pass splits the columns); else a thread needs a few dozen rows to
+     * amortise its start. */
+    int small = T <= SMALL_ROWS;
+    int nt = small ? enc->query_threads : enc->threads;
+    int narrow = small && nt > 1;
+    if (!small && (size_t)nt > T / 16 + 1)
         nt = (int)(T / 16 + 1);
     if (nt > 8 && narrow)
         nt = 8;

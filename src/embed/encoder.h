@@ -21,6 +21,15 @@
  * pairs for attention) with OpenBLAS itself single-threaded; or, with
  * threads = 1 and blas_threads > 1, OpenBLAS threads each sgemm instead.
  *
+ * Queries: an input of at most 64 tokens in all (T <= 64: a search query)
+ * runs on encoder_set_query_threads() threads, by default 1, the caller's own: no
+ * thread start-up or barriers, and the other core stays free for the
+ * BM25 side of a hybrid search. Its dense products skip sgemm (which would
+ * repack all 42 MB of weights for a few rows) for kern_gemm_small, which
+ * streams each weight block once. A query then costs about its FLOPs at
+ * the machine's single-core rate (bench/RESULTS.md, "Hybrid search at 1M").
+ * With more than one query thread the products are split by output columns.
+ *
  * A struct encoder is immutable after encoder_open(): every call allocates
  * its own workspace, so encoder_embed() may run from several threads at
  * once (a web server's request threads share one encoder). Each call
@@ -52,6 +61,12 @@ int encoder_open(const char *model_dir, const struct encoder_opts *opts,
                  struct encoder **out /* OUT */, char *err, size_t errlen);
 /* Unmaps the model and frees the encoder; NULL does nothing. */
 void encoder_close(struct encoder *enc);
+
+/* Sets the threads an input of at most 64 tokens runs on (default 1, the
+ * caller's; n > 1 splits its products by columns; n <= 0 means 1). Call it
+ * before enc is shared between threads: it is the one setting that may
+ * change after encoder_open(). */
+void encoder_set_query_threads(struct encoder *enc, int n);
 
 /* The encoder's tokenizer (owned by enc). */
 const struct wordpiece *encoder_tokenizer(const struct encoder *enc);

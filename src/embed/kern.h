@@ -43,6 +43,24 @@ float kern_dot(const float *a, const float *b, size_t n);
 int32_t kern_dot_i8(const int8_t *a, const int8_t *b, size_t n);
 uint32_t kern_hamming(const uint64_t *a, const uint64_t *b, size_t nwords);
 
+/* dist[i] = Hamming distance of q and the i-th of n bit strings stored
+ * back to back at b (nwords 64-bit words each; nwords * 64 < 65536). */
+void kern_hamming_many(const uint64_t *q, const uint64_t *b, size_t nwords, size_t n,
+                       uint16_t *dist);
+
+/* The asymmetric distance of a 4-bit query to n sign-bit strings of
+ * nwords 64-bit words each: string i at base + idx[i] * nwords, or (idx
+ * NULL) at base + i * nwords. The query is quantized as
+ * q_j ~ step (u_j - 7.5), u_j in 0..15, and passed as 4 bit planes
+ * (planes[p * nwords + w] holds bit p of the u_j of word w); a string x
+ * stands for s_j = +1 where bit j is set, else -1. Since
+ *   sum_j (2 u_j - 15) s_j = 2 (2 S - 15 P) + (a query constant),
+ * S = sum of u_j over the set bits, P = popcount(x), the rank by q . s is
+ * the rank by dist[i] = 15 * 64 * nwords - (2 S - 15 P), in [0, 30 * 64 *
+ * nwords], smaller = closer. */
+void kern_bits_asym(const uint64_t *planes, const uint64_t *base, size_t nwords,
+                    const uint32_t *idx, size_t n, uint32_t *dist);
+
 /* y[m x nout] += x[m x k] w[nout x k]^T (rows of y ldy floats apart), for
  * the few-row products that sgemm does badly (it repacks all of w on every
  * call): each block of w rows is read once and applied to every row of x

@@ -28,15 +28,29 @@
  * compacts the files when superseded records are a quarter or more.
  *
  * Vectors are unit length, so the score is the dot product (cosine).
- * Search modes: exact (scan every float vector); int8 (scan the int8 copy
- * for `candidates` (default max(10k, 100)) best by s * (q . v8), then
- * rescore those with floats); bit (Hamming distance on the sign bits for
- * `candidates` (default max(200k, n/50)), narrowed by their int8 scores to
- * max(10k, 100), then floats). Measured recall@10 vs exact
- * (test_embed_vecstore, bench/RESULTS.md): int8 1.0 on real and random
- * vectors; bit 1.0 on real embeddings but about 0.8 on unstructured random
- * vectors, where sign bits carry little: int8 is the default.
- * Scans split the records over threads; each keeps its own top list.
+ * Search modes:
+ *   exact  scan every float vector;
+ *   int8   scan the int8 copy for `candidates` (default max(10k, 100))
+ *          best by s * (q . v8), then rescore those with floats;
+ *   bit    one pass over the sign bits: a Hamming distance per record,
+ *          and for the records within a Hamming cut (estimated from a
+ *          sample to keep about 4 x candidates) the asymmetric distance of
+ *          a 4-bit copy of the query to the signs (kern_bits_asym, ~ q .
+ *          sign(v)); the `candidates` (default max(200k, n/32)) nearest by
+ *          that are narrowed by their int8 scores to max(10k, 100), then
+ *          rescored with floats;
+ *   auto   the default (opts NULL): exact below VECSEARCH_AUTO_EXACT_BELOW
+ *          vectors (a scan of < 30 MB), bit from there.
+ * Measured recall@10 vs exact (test_embed_vecstore; bench/RESULTS.md
+ * "Hybrid search at 1M"): int8 1.0; bit 1.0 at 1M clustered synthetic
+ * vectors with queries near them, 0.996 on real MiniLM embeddings of
+ * SciFact (5,183 vectors, 809 queries, candidates at 3% of n as the 1M
+ * default asks: an extrapolation), 0.98 on uniform random vectors, and about
+ * 0.97 for queries far from every stored vector. Callers that need exact
+ * results ask for exact. At 1M: bit 13-16 CPU-ms per query (memory-bound
+ * on the 48 MB of bits), exact ~125. Scans split the records over
+ * threads; each keeps its own top list (bit: its own kept records and
+ * distance histogram).
  */
 #ifndef PAPERBOY_EMBED_VECSTORE_H
 #define PAPERBOY_EMBED_VECSTORE_H
@@ -46,10 +60,12 @@
 
 #define VECSTORE_HEADER 128
 #define VECSTORE_MAX_DIM 4096
+/* VECSEARCH_AUTO scans every float vector below this many, else bit. */
+#define VECSEARCH_AUTO_EXACT_BELOW 20000
 
 struct vecstore;
 
-enum vecsearch_mode { VECSEARCH_EXACT = 0, VECSEARCH_INT8, VECSEARCH_BIT };
+enum vecsearch_mode { VECSEARCH_EXACT = 0, VECSEARCH_INT8, VECSEARCH_BIT, VECSEARCH_AUTO };
 
 struct vecsearch_opts {
     enum vecsearch_mode mode;

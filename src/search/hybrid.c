@@ -23,9 +23,14 @@
  * In both, pinned ids and exact-title matches (from the lexical side,
  * when there is one) come first, in their order.
  *
+ * The lexical side (search_run, paper loads included) runs on a thread of
+ * its own, concurrent with the query encoding and vector search, when the
+ * query has no constraints; the lists are ranked together once both are in.
+ *
  * search_similar() lists the nearest neighbours of a paper's own stored
  * vector, leaving the paper out.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,6 +291,23 @@ static int dense_hits(struct search_semantic *ss, struct search *s, const struct
     return 0;
 }
 
+/* The lexical side of a query, run on a thread of its own while the
+ * caller's thread embeds the query and searches the vectors. */
+struct lex_job {
+    struct search *s;
+    const struct search_query *q;
+    size_t depth;
+    struct search_result r;
+    int rc;
+};
+
+static void *lex_run(void *arg)
+{
+    struct lex_job *j = arg;
+    j->rc = search_run(j->s, j->q, j->depth, &j->r);
+    return NULL;
+}
+
 int search_run_mode(struct search *s, struct search_semantic *ss, const struct search_query *q,
                     enum search_mode mode, size_t k, struct search_result *out)
 {
@@ -300,20 +322,36 @@ int search_run_mode(struct search *s, struct search_semantic *ss, const struct s
         return ERR_INVALID;
     int hybrid = mode == SEARCH_MODE_HYBRID;
     size_t depth = k < FUSE_DEPTH ? FUSE_DEPTH : k;
-    struct search_result lex;
-    memset(&lex, 0, sizeof lex);
-    lex.query_flags = q->flags;
+    struct lex_job lj;
+    memset(&lj, 0, sizeof lj);
+    lj.s = s;
+    lj.q = q;
+    lj.depth = depth;
+    lj.r.query_flags = q->flags;
     /* Dense mode runs the lexical side too when it can, for the pinned ids
-     * and exact titles that always come first. */
-    int rc = s ? search_run(s, q, depth, &lex) : 0;
+     * and exact titles that always come first. It runs on a thread of its
+     * own, concurrent with the query encoding and vector search here, when
+     * the query has no constraints (dense_hits then does not touch s);
+     * inline otherwise, or when no thread can be started. */
+    pthread_t lex_tid;
+    int concurrent = s && !search_query_has_constraints(q) &&
+                     pthread_create(&lex_tid, NULL, lex_run, &lj) == 0;
+    if (s && !concurrent)
+        lex_run(&lj);
+    int rc = concurrent ? 0 : lj.rc;
     struct vechit *dh = NULL;
     size_t nd = 0;
     if (rc == 0)
-        rc = dense_hits(ss, s, q, depth, &dh, &nd);
+        rc = dense_hits(ss, concurrent ? NULL : s, q, depth, &dh, &nd);
+    if (concurrent) {
+        pthread_join(lex_tid, NULL);
+        if (rc == 0)
+            rc = lj.rc;
+    }
     if (rc == 0)
-        rc = rank_into(ss, &lex, dh, nd, k, hybrid, out);
+        rc = rank_into(ss, &lj.r, dh, nd, k, hybrid, out);
     free(dh);
-    search_result_cleanup(&lex);
+    search_result_cleanup(&lj.r);
     return rc;
 }
 

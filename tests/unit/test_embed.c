@@ -161,6 +161,90 @@ static void test_kernels(void)
     ok(fabsf(kern_dot(w, w, 37) - fd) < 1e-3f, "float dot");
     uint64_t h1[6] = {0, ~0ull, 5, 0, 0, 1}, h2[6] = {0, 0, 3, 0, 0, 1};
     ok_eq_int(kern_hamming(h1, h2, 6), 66, "hamming");
+
+    /* Many at once, 6 words (the unrolled body) and 2 words. */
+    uint64_t hb[3 * 6] = {0}, hq[6] = {0};
+    uint16_t hd[3];
+    memcpy(hb + 6, h1, sizeof h1);
+    memcpy(hq, h2, sizeof h2);
+    hb[12] = 7;
+    kern_hamming_many(hq, hb, 6, 3, hd);
+    ok(hd[0] == kern_hamming(hq, hb, 6) && hd[1] == 66 && hd[2] == kern_hamming(hq, hb + 12, 6),
+       "hamming of many, 6 words");
+    kern_hamming_many(hq, hb, 2, 3, hd);
+    ok(hd[0] == kern_hamming(hq, hb, 2) && hd[1] == kern_hamming(hq, hb + 2, 2) &&
+           hd[2] == kern_hamming(hq, hb + 4, 2),
+       "hamming of many, 2 words");
+
+    /* The asymmetric distance against its definition: for a query of
+     * 4-bit levels u_j and a sign string s_j = +-1, sum_j (2 u_j - 15) s_j
+     * = 2 (2S - 15P) - 2 sum u + 15 * 64 nw, so the distance 15 * 64 nw -
+     * (2S - 15P) follows from that sum. */
+    {
+        enum { NW = 6, NB = 5 };
+        uint64_t pl[4 * NW] = {0}, bits[NB * NW];
+        unsigned u[NW * 64];
+        uint64_t rs = 0x1234567ull;
+        for (int j = 0; j < NW * 64; j++) {
+            rs = rs * 6364136223846793005ull + 1442695040888963407ull;
+            u[j] = (unsigned)(rs >> 60);
+            for (int p = 0; p < 4; p++)
+                if (u[j] >> p & 1)
+                    pl[p * NW + j / 64] |= 1ull << (j % 64);
+        }
+        for (int i = 0; i < NB * NW; i++) {
+            rs = rs * 6364136223846793005ull + 1442695040888963407ull;
+            bits[i] = rs ^ (rs >> 17);
+        }
+        bits[0] = 0, bits[1] = ~0ull; /* record 0: partly empty */
+        uint32_t ad[NB], ai[2];
+        kern_bits_asym(pl, bits, NW, NULL, NB, ad);
+        int good = 1;
+        for (int r = 0; r < NB; r++) {
+            long sum = 0; /* sum_j (2 u_j - 15) s_j */
+            for (int j = 0; j < NW * 64; j++) {
+                int set = (int)(bits[r * NW + j / 64] >> (j % 64) & 1);
+                sum += (2 * (long)u[j] - 15) * (set ? 1 : -1);
+            }
+            long sum_u = 0;
+            for (int j = 0; j < NW * 64; j++)
+                sum_u += (long)u[j];
+            /* sum = 2 (2S - 15P) - 2 sum_u + 15 * 64 NW */
+            long want = 15L * 64 * NW - (sum + 2 * sum_u - 15L * 64 * NW) / 2;
+            good &= (long)ad[r] == want;
+        }
+        uint32_t pick[2] = {3, 1};
+        kern_bits_asym(pl, bits, NW, pick, 2, ai);
+        ok(good && ai[0] == ad[3] && ai[1] == ad[1],
+           "asymmetric 4-bit distance matches its definition (and by index)");
+    }
+
+    /* The small-row product against a plain double loop: every row count
+     * of the 3-row blocks and their rest, k not a multiple of 8, nout not
+     * a multiple of 4, y rows wider than nout. */
+    enum { KM = 7, KK = 45, KN = 11, LDY = 13 };
+    float gx[KM * KK], gw[KN * KK], gy[KM * LDY];
+    for (int i = 0; i < KM * KK; i++)
+        gx[i] = (float)((i * 37) % 19) / 7.f - 1.f;
+    for (int i = 0; i < KN * KK; i++)
+        gw[i] = (float)((i * 11) % 23) / 9.f - 1.2f;
+    double gerr = 0;
+    for (int rows = 1; rows <= KM; rows++) {
+        for (int i = 0; i < KM * LDY; i++)
+            gy[i] = 0.5f;
+        kern_gemm_small(gx, (size_t)rows, KK, gw, KN, gy, LDY);
+        for (int r = 0; r < KM; r++)
+            for (int c = 0; c < LDY; c++) {
+                double want = 0.5;
+                if (r < rows && c < KN)
+                    for (int i = 0; i < KK; i++)
+                        want += (double)gx[r * KK + i] * gw[c * KK + i];
+                double e = fabs(want - gy[r * LDY + c]);
+                gerr = e > gerr ? e : gerr;
+            }
+    }
+    ok(gerr < 1e-4, "small-row product equals the plain product (1..7 rows)");
+    printf("#   small-row product max error %.2g\n", gerr);
 }
 
 static double cosine(const float *a, const float *b, size_t n)
@@ -255,6 +339,37 @@ static void test_encoder(void)
         mc = c < mc ? c : mc;
     }
     ok(mc > 0.999999, "batch of 1 equals batched");
+
+    /* The query path (<= 64 tokens, one sequence) on 1 thread and split
+     * by columns over 2 and 3 threads gives the batched vectors; also a
+     * 25..64-token input, which used to take the sgemm path. */
+    double qc = 1;
+    size_t mid = 0;
+    for (int e = 0; e < 2; e++) {
+        struct encoder *qenc = NULL;
+        if (encoder_open(dir, NULL, &qenc, err, sizeof err) != 0)
+            break;
+        encoder_set_query_threads(qenc, 2 + e);
+        for (size_t i = 0; i < fx.n; i += 7) {
+            int32_t qids[ENCODER_MAX_TOKENS];
+            size_t nq = 0;
+            wordpiece_encode(encoder_tokenizer(enc), texts[i], lens[i], ENCODER_MAX_TOKENS, qids,
+                             &nq);
+            if (nq > 64)
+                continue;
+            mid += e == 0 && nq > 24;
+            float a1[ENCODER_DIM], a2[ENCODER_DIM];
+            encoder_embed(enc, &texts[i], &lens[i], 1, a1);
+            encoder_embed(qenc, &texts[i], &lens[i], 1, a2);
+            double c1 = cosine(a1, out + i * ENCODER_DIM, ENCODER_DIM);
+            double c2 = cosine(a2, out + i * ENCODER_DIM, ENCODER_DIM);
+            qc = c1 < qc ? c1 : qc;
+            qc = c2 < qc ? c2 : qc;
+        }
+        encoder_close(qenc);
+    }
+    printf("#   query path: %zu inputs of 25-64 tokens among those checked\n", mid);
+    ok(qc > 0.999999 && mid > 0, "query path (1, 2, 3 threads) equals batched");
 
     /* Two threads embedding at once get what one thread gets. */
     size_t nc = fx.n < 24 ? fx.n : 24;

@@ -235,9 +235,10 @@ static void test_recall(const char *dir, const char *name, float *v, size_t n, f
     /* exact search equals brute force */
     struct vechit h[10];
     size_t nh, agree = 0;
+    struct vecsearch_opts oe = {VECSEARCH_EXACT, 0, 0};
     for (size_t qi = 0; qi < 5; qi++) {
         const float *q = qs + qi * DIM;
-        vecstore_search(vs, q, 10, -1, NULL, h, &nh);
+        vecstore_search(vs, q, 10, -1, &oe, h, &nh);
         float best = -2;
         size_t bi = 0;
         for (size_t i = 0; i < n; i++) {
@@ -278,6 +279,47 @@ static void test_recall(const char *dir, const char *name, float *v, size_t n, f
     rm_store(dir);
 }
 
+/* VECSEARCH_AUTO (and opts NULL): the exact scan below
+ * VECSEARCH_AUTO_EXACT_BELOW vectors, the bit two-stage search from there;
+ * recall@10 >= 0.99 on the real-embedding fixture at that size. */
+static void test_auto(const char *dir, const float *emb, size_t nemb)
+{
+    size_t per = VECSEARCH_AUTO_EXACT_BELOW / nemb + 1, n = nemb * per;
+    float *v = clustered(n, nemb, 0.6f, emb);
+    float *q = clustered(60, nemb, 0.6f, emb);
+    /* Small: the first 1000 only, AUTO must give exactly the exact hits. */
+    struct vecstore *vs = build(dir, v, 1000);
+    if (ok(vs != NULL, "small store built")) {
+        size_t same = 0;
+        struct vecsearch_opts oe = {VECSEARCH_EXACT, 0, 1}, oa = {VECSEARCH_AUTO, 0, 0};
+        for (size_t qi = 0; qi < 20; qi++) {
+            struct vechit a[10], b[10], c[10];
+            size_t na, nb, nc;
+            vecstore_search(vs, q + qi * DIM, 10, -1, &oe, a, &na);
+            vecstore_search(vs, q + qi * DIM, 10, -1, &oa, b, &nb);
+            vecstore_search(vs, q + qi * DIM, 10, -1, NULL, c, &nc);
+            int eq = na == nb && na == nc;
+            for (size_t j = 0; eq && j < na; j++)
+                eq = a[j].rowid == b[j].rowid && a[j].rowid == c[j].rowid &&
+                     a[j].score == b[j].score && a[j].score == c[j].score;
+            same += eq;
+        }
+        ok_eq_int(same, 20, "auto below the threshold is the exact search (opts NULL too)");
+        vecstore_close(vs);
+        rm_store(dir);
+    }
+    vs = build(dir, v, n);
+    if (ok(vs != NULL, "large store built")) {
+        double ra = recall(vs, q, 60, VECSEARCH_AUTO, 0);
+        printf("# auto at %zu vectors (bit two-stage): recall@10 %.4f\n", n, ra);
+        ok(ra >= 0.99, "auto at the threshold: recall@10 >= 0.99 on real-embedding neighbours");
+        vecstore_close(vs);
+        rm_store(dir);
+    }
+    free(v);
+    free(q);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/paperboy-vec-XXXXXX";
@@ -313,6 +355,7 @@ int main(void)
         test_recall(dir, "real (fixture) embeddings", v, fx.n * 40, q, 60, 1);
         free(v);
         free(q);
+        test_auto(dir, fx.emb, fx.n);
         fixture_free(&fx);
     } else {
         ok_skip("recall on real embeddings", "fixture missing");
