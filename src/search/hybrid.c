@@ -191,16 +191,18 @@ static int rank_into(struct search_semantic *ss, struct search_result *lex,
     }
     for (size_t i = 0; rc == 0 && i < nf && r.n < k; i++) {
         struct search_hit *h = &r.hits[r.n];
-        if (f[i].lex >= 0) {
-            struct search_hit *from = &lex->hits[lex_at[f[i].lex]];
+        struct search_hit *from = f[i].lex >= 0 ? &lex->hits[lex_at[f[i].lex]] : NULL;
+        if (from && from->paper.id) {
             *h = *from;
             paper_init(&from->paper); /* moved */
         } else {
+            /* a dense hit, or a lexical one without its paper
+             * (search_run_ranked) */
             paper_init(&h->paper);
             int grc = store_paper_get_by_rowid(ss->st, f[i].rowid, &h->paper);
             if (grc == ERR_NOT_FOUND) {
                 paper_cleanup(&h->paper);
-                continue; /* a vector whose paper is gone */
+                continue; /* a paper gone since it was indexed or embedded */
             }
             if (grc != 0) {
                 paper_cleanup(&h->paper);
@@ -304,7 +306,7 @@ struct lex_job {
 static void *lex_run(void *arg)
 {
     struct lex_job *j = arg;
-    j->rc = search_run(j->s, j->q, j->depth, &j->r);
+    j->rc = search_run_ranked(j->s, j->q, j->depth, &j->r);
     return NULL;
 }
 

@@ -633,13 +633,14 @@ static float score_of(const struct index_hit *hits, size_t n, int64_t rowid)
     return 0.0f;
 }
 
-/* Loads rowid into a new hit; 0, or ERR_NOT_FOUND when the store lacks it
- * (an index older than the store: skipped), or the store's error. */
+/* Loads rowid into a new hit (with load 0: a hit without its paper); 0,
+ * or ERR_NOT_FOUND when the store lacks it (an index older than the
+ * store: skipped), or the store's error. */
 static int push_rowid(struct search *s, struct search_result *r, size_t k, int64_t rowid,
-                      float score, enum search_why why)
+                      float score, enum search_why why, int load)
 {
     struct search_hit *h = result_push(r, k);
-    int rc = store_paper_get_by_rowid(s->store, rowid, &h->paper);
+    int rc = load ? store_paper_get_by_rowid(s->store, rowid, &h->paper) : 0;
     if (rc != 0) {
         paper_cleanup(&h->paper);
         return rc;
@@ -716,7 +717,9 @@ static int add_title_matches(struct search *s, const struct index_snapshot *snap
     return rc;
 }
 
-int search_run(struct search *s, const struct search_query *q, size_t k, struct search_result *out)
+/* search_run (load 1) and search_run_ranked (load 0). */
+static int run(struct search *s, const struct search_query *q, size_t k, int load,
+               struct search_result *out)
 {
     if (k < 1 || k > INDEX_MAX_K)
         return ERR_INVALID;
@@ -741,7 +744,7 @@ int search_run(struct search *s, const struct search_query *q, size_t k, struct 
             continue;
         rc = prc;
         if (rc == 0 && !result_has(&r, rowid)) {
-            rc = push_rowid(s, &r, k, rowid, score_of(top, n_top, rowid), SEARCH_WHY_ID);
+            rc = push_rowid(s, &r, k, rowid, score_of(top, n_top, rowid), SEARCH_WHY_ID, 1);
             if (rc == ERR_NOT_FOUND)
                 rc = 0;
         }
@@ -753,7 +756,7 @@ int search_run(struct search *s, const struct search_query *q, size_t k, struct 
     for (size_t i = 0; rc == 0 && i < n_top && r.n < k; i++) {
         if (result_has(&r, top[i].rowid))
             continue;
-        rc = push_rowid(s, &r, k, top[i].rowid, top[i].score, SEARCH_WHY_TEXT);
+        rc = push_rowid(s, &r, k, top[i].rowid, top[i].score, SEARCH_WHY_TEXT, load);
         if (rc == ERR_NOT_FOUND)
             rc = 0; /* the index is older than the store: skip */
     }
@@ -766,6 +769,17 @@ int search_run(struct search *s, const struct search_query *q, size_t k, struct 
     }
     *out = r;
     return 0;
+}
+
+int search_run(struct search *s, const struct search_query *q, size_t k, struct search_result *out)
+{
+    return run(s, q, k, 1, out);
+}
+
+int search_run_ranked(struct search *s, const struct search_query *q, size_t k,
+                      struct search_result *out)
+{
+    return run(s, q, k, 0, out);
 }
 
 void search_result_cleanup(struct search_result *r)

@@ -152,6 +152,13 @@ struct search_result {
 int search_run(struct search *s, const struct search_query *q, size_t k,
                struct search_result *r /* OUT */);
 
+/* As search_run(), but the hits ranked by text (SEARCH_WHY_TEXT) come
+ * without their papers (paper.id NULL; the caller loads the few it keeps):
+ * for hybrid search, which fuses 100 of them and shows 10. A hit whose
+ * paper is gone from the store is then not skipped here. */
+int search_run_ranked(struct search *s, const struct search_query *q, size_t k,
+                      struct search_result *r /* OUT */);
+
 /* Frees what r owns and zeroes it. */
 void search_result_cleanup(struct search_result *r);
 

@@ -584,6 +584,40 @@ static void test_big_exclusions(void)
     search_close(s);
 }
 
+/* search_run_ranked: the same hits in the same order as search_run, with
+ * the text-ranked ones unloaded and the pinned / title ones loaded. */
+static void test_ranked(struct search *s)
+{
+    const char *texts[] = {"1512.03385 transformers language", "Attention Is All You Need",
+                           "neural networks", "cat:cs.CL models"};
+    for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+        struct search_query q;
+        query_parse(texts[t], strlen(texts[t]), &q);
+        struct search_result a, b;
+        int ra = search_run(s, &q, 10, &a), rb = search_run_ranked(s, &q, 10, &b);
+        query_cleanup(&q);
+        int same = ra == 0 && rb == 0 && a.n == b.n && a.n > 0;
+        int loaded_ok = same, text_hits = 0;
+        for (size_t i = 0; same && i < a.n; i++) {
+            same = a.hits[i].rowid == b.hits[i].rowid && a.hits[i].why == b.hits[i].why &&
+                   a.hits[i].score == b.hits[i].score;
+            if (b.hits[i].why == SEARCH_WHY_TEXT) {
+                text_hits++;
+                loaded_ok = loaded_ok && b.hits[i].paper.id == NULL;
+            } else {
+                loaded_ok = loaded_ok && b.hits[i].paper.id &&
+                            strcmp(b.hits[i].paper.id, a.hits[i].paper.id) == 0;
+            }
+        }
+        ok(same, texts[t]);
+        ok(loaded_ok && (t == 1 || text_hits > 0), "ranked: text hits unloaded, pins loaded");
+        if (ra == 0)
+            search_result_cleanup(&a);
+        if (rb == 0)
+            search_result_cleanup(&b);
+    }
+}
+
 int main(void)
 {
     const char *td = getenv("TMPDIR");
@@ -619,6 +653,7 @@ int main(void)
     if (rc == 0) {
         test_plans(s);
         test_ranking(s);
+        test_ranked(s);
         struct store *st = NULL;
         int src = store_open(dbpath, 1, &st);
         for (size_t i = 0; src == 0 && i < N_PAPERS; i++)
