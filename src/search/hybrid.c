@@ -45,6 +45,7 @@
 
 struct search_semantic {
     struct fuse_opts fuse;
+    char *vdir; /* the vectors' folder, for search_semantic_refresh */
     struct encoder *enc;
     struct vecstore *vs;
     struct store *st;
@@ -74,44 +75,45 @@ const char *search_mode_name(enum search_mode m)
 /* ------------------------------------------------------------------ */
 /* Opening                                                             */
 
-/* The folder holding db_path ("." when it has none) into out. */
-static int db_dir(const char *db_path, char *out, size_t cap)
+/* Opens the vectors in vdir read-only; ERR_NOT_FOUND when there are
+ * none. */
+static int open_vectors(const char *vdir, struct vecstore **out, char *err, size_t errlen)
 {
-    const char *slash = strrchr(db_path, '/');
-    int n;
-    if (slash)
-        n = snprintf(out, cap, "%.*s", slash == db_path ? 1 : (int)(slash - db_path), db_path);
-    else
-        n = snprintf(out, cap, ".");
-    return n < 0 || (size_t)n >= cap ? ERR_TOO_LARGE : 0;
+    int rc = vecstore_open(vdir, ENCODER_MODEL_NAME, ENCODER_DIM, 0, 0, out, err, errlen);
+    if (rc == 0 && vecstore_count(*out) == 0) {
+        vecstore_close(*out);
+        *out = NULL;
+        snprintf(err, errlen, "no paper vectors in %.900s (run `paperboy embed`)", vdir);
+        rc = ERR_NOT_FOUND;
+    }
+    return rc;
 }
 
 int search_semantic_open(const char *db_path, const char *models_dir, const char *vectors_dir,
                          struct search_semantic **out, char *why, size_t why_len)
 {
-    char dir[4096], model[4400], vdir[4400], err[1024] = "";
-    if (db_dir(db_path, dir, sizeof dir) != 0) {
+    char models[4096], model[4200], vdir[4096], err[1024] = "";
+    int rc = 0;
+    if (models_dir)
+        snprintf(models, sizeof models, "%s", models_dir);
+    else
+        rc = search_path_beside(db_path, "models", models, sizeof models);
+    if (vectors_dir)
+        snprintf(vdir, sizeof vdir, "%s", vectors_dir);
+    else if (rc == 0)
+        rc = search_path_beside(db_path, "vectors", vdir, sizeof vdir);
+    if (rc) {
         if (why && why_len)
             snprintf(why, why_len, "database path too long");
         return ERR_TOO_LARGE;
     }
-    if (models_dir)
-        snprintf(model, sizeof model, "%s/%s", models_dir, ENCODER_MODEL_NAME);
-    else
-        snprintf(model, sizeof model, "%s/models/%s", dir, ENCODER_MODEL_NAME);
-    if (vectors_dir)
-        snprintf(vdir, sizeof vdir, "%s", vectors_dir);
-    else
-        snprintf(vdir, sizeof vdir, "%s/vectors", dir);
+    snprintf(model, sizeof model, "%s/%s", models, ENCODER_MODEL_NAME);
     struct search_semantic *ss = xcalloc(1, sizeof *ss);
     fuse_opts_default(&ss->fuse);
+    ss->vdir = xstrdup(vdir);
     /* The vectors first: without them there is nothing to search, and
      * this check is cheap (the encoder maps 90 MB). */
-    int rc = vecstore_open(vdir, ENCODER_MODEL_NAME, ENCODER_DIM, 0, 0, &ss->vs, err, sizeof err);
-    if (rc == 0 && vecstore_count(ss->vs) == 0) {
-        snprintf(err, sizeof err, "no paper vectors in %.900s (run `paperboy embed`)", vdir);
-        rc = ERR_NOT_FOUND;
-    }
+    rc = open_vectors(ss->vdir, &ss->vs, err, sizeof err);
     if (rc == 0)
         rc = encoder_open(model, NULL, &ss->enc, err, sizeof err);
     if (rc == 0 && (rc = store_open(db_path, 1, &ss->st)) != 0)
@@ -126,6 +128,21 @@ int search_semantic_open(const char *db_path, const char *models_dir, const char
     return 0;
 }
 
+int search_semantic_refresh(struct search_semantic *ss, char *why, size_t why_len)
+{
+    char err[1024] = "";
+    struct vecstore *vs;
+    int rc = open_vectors(ss->vdir, &vs, err, sizeof err);
+    if (rc) {
+        if (why && why_len)
+            snprintf(why, why_len, "%s", err[0] ? err : err_str(rc));
+        return rc;
+    }
+    vecstore_close(ss->vs);
+    ss->vs = vs;
+    return 0;
+}
+
 void search_semantic_close(struct search_semantic *ss)
 {
     if (!ss)
@@ -133,6 +150,7 @@ void search_semantic_close(struct search_semantic *ss)
     vecstore_close(ss->vs);
     encoder_close(ss->enc);
     store_close(ss->st);
+    free(ss->vdir);
     free(ss);
 }
 

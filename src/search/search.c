@@ -536,17 +536,20 @@ struct search {
     struct search_opts opts;
 };
 
-int search_index_dir(const char *db_path, char *out, size_t cap)
+int search_path_beside(const char *db_path, const char *name, char *out, size_t cap)
 {
     const char *slash = strrchr(db_path, '/');
     int n;
     if (!slash)
-        n = snprintf(out, cap, "index");
-    else if (slash == db_path)
-        n = snprintf(out, cap, "/index");
+        n = snprintf(out, cap, "%s", name);
     else
-        n = snprintf(out, cap, "%.*s/index", (int)(slash - db_path), db_path);
+        n = snprintf(out, cap, "%.*s/%s", (int)(slash - db_path), db_path, name);
     return n < 0 || (size_t)n >= cap ? ERR_TOO_LARGE : 0;
+}
+
+int search_index_dir(const char *db_path, char *out, size_t cap)
+{
+    return search_path_beside(db_path, "index", out, cap);
 }
 
 static void set_why(char *why, size_t why_len, const char *fmt, const char *a, int rc)

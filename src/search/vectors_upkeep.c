@@ -22,6 +22,7 @@
 
 #include "embed/encoder.h"
 #include "embed/vecstore.h"
+#include "search/search.h"
 #include "search/vectors_upkeep.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -51,19 +52,6 @@ static void say(char *why, size_t why_len, const char *fmt, ...)
     va_end(ap);
 }
 
-/* "dir/name" beside db_path into out (cap bytes). */
-static int beside(const char *db_path, const char *name, char *out, size_t cap)
-{
-    const char *slash = strrchr(db_path, '/');
-    int n;
-    if (!slash)
-        n = snprintf(out, cap, "%s", name);
-    else
-        n = snprintf(out, cap, "%.*s/%s", slash == db_path ? 0 : (int)(slash - db_path), db_path,
-                     name);
-    return n < 0 || (size_t)n >= cap ? ERR_TOO_LARGE : 0;
-}
-
 int vectors_upkeep_open(const char *db_path, const struct vectors_upkeep_opts *o,
                         struct vectors_upkeep **out, char *why, size_t why_len)
 {
@@ -77,11 +65,11 @@ int vectors_upkeep_open(const char *db_path, const struct vectors_upkeep_opts *o
     if (o->models_dir)
         snprintf(models, sizeof models, "%s", o->models_dir);
     else
-        rc = beside(db_path, "models", models, sizeof models);
+        rc = search_path_beside(db_path, "models", models, sizeof models);
     if (rc == 0 && o->vectors_dir)
         snprintf(up->vdir, sizeof up->vdir, "%s", o->vectors_dir);
     else if (rc == 0)
-        rc = beside(db_path, "vectors", up->vdir, sizeof up->vdir);
+        rc = search_path_beside(db_path, "vectors", up->vdir, sizeof up->vdir);
     if (rc) {
         say(why, why_len, "%s: path too long", db_path);
         goto out;

@@ -136,6 +136,7 @@ struct web_searcher {
     struct search_semantic *sem; /* NULL: semantic features are off */
     int64_t sem_tried;           /* when sem was last opened or tried; 0 never */
     unsigned long long sem_commits; /* the queue's commit count then */
+    double sem_cost;                /* seconds the last open or refresh took */
 };
 
 void web_searcher_free(void *p)
@@ -168,25 +169,36 @@ static unsigned long long vectors_commits(const struct web *w)
     return st.commits;
 }
 
-/* This thread's semantic handle (encoder + vectors), opened on first use
- * and reopened (or retried) every WEB_SEARCH_REOPEN_S seconds so that new
- * vectors are seen, and WEB_VECTORS_REFRESH_S seconds after serve's
- * embedding queue committed new ones (at most that often). NULL when
- * semantic features are off. */
+/* This thread's semantic handle (encoder + vectors), opened on first use;
+ * its vectors are reloaded (search_semantic_refresh; the open retried
+ * while semantic features are off) every WEB_SEARCH_REOPEN_S seconds so
+ * that vectors from `paperboy embed` are seen, and WEB_VECTORS_REFRESH_S
+ * seconds after serve's embedding queue committed new ones, or 50x the
+ * last reload's time if that is longer. NULL when semantic features are
+ * off. */
 static struct search_semantic *semantic(struct web_req *r)
 {
     struct web_searcher *x = searcher_slot(r);
     unsigned long long commits = vectors_commits(r->web);
     int64_t age = r->now - x->sem_tried;
-    if (x->sem_tried && age < WEB_SEARCH_REOPEN_S &&
-        (commits == x->sem_commits || age < WEB_VECTORS_REFRESH_S))
+    /* Soon after the queue commits, but never so often that reloading the
+     * vectors (O(vectors): ~0.2 s at 1M) takes more than a small share of
+     * this thread's time. */
+    int64_t soon = (int64_t)(x->sem_cost * WEB_VECTORS_REFRESH_COST_X);
+    if (soon < WEB_VECTORS_REFRESH_S)
+        soon = WEB_VECTORS_REFRESH_S;
+    if (x->sem_tried && age < WEB_SEARCH_REOPEN_S && (commits == x->sem_commits || age < soon))
         return x->sem;
-    search_semantic_close(x->sem);
-    x->sem = NULL;
     x->sem_tried = r->now ? r->now : 1;
     x->sem_commits = commits;
-    if (search_semantic_open(r->web->cfg.db_path, NULL, NULL, &x->sem, NULL, 0) != 0)
+    double t0 = time_mono();
+    if (x->sem && search_semantic_refresh(x->sem, NULL, 0) != 0) {
+        search_semantic_close(x->sem); /* the vectors are gone */
         x->sem = NULL;
+    } else if (!x->sem && search_semantic_open(r->web->cfg.db_path, NULL, NULL, &x->sem, NULL, 0) != 0) {
+        x->sem = NULL;
+    }
+    x->sem_cost = time_mono() - t0;
     return x->sem;
 }
 

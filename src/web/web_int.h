@@ -59,6 +59,7 @@
 #define WEB_TRENDING_DAYS 7
 #define WEB_SEARCH_REOPEN_S 60 /* a thread reopens its search index this often */
 #define WEB_VECTORS_REFRESH_S 2 /* ... and its vectors this soon after the queue wrote some */
+#define WEB_VECTORS_REFRESH_COST_X 50 /* ... but no sooner than 50x what the last reload took */
 
 /* ---- routes ------------------------------------------------------------- */
 

@@ -24,6 +24,7 @@
 #include "embed/encoder.h"
 #include "embed/vecstore.h"
 #include "ok.h"
+#include "search/search.h"
 #include "search/vectors_queue.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -134,8 +135,26 @@ static void test_upkeep(void)
            "the two newest rows went first");
         vecstore_close(vs);
     }
+    /* A searcher opened now sees two vectors; a refresh after the run
+     * sees all five (search_semantic_refresh, as the web threads do). */
+    struct search_semantic *sem = NULL;
+    ok_eq_int(search_semantic_open(dbpath, models, NULL, &sem, why, sizeof why), 0,
+              "semantic side opens on two vectors");
+    struct search_result sr;
+    memset(&sr, 0, sizeof sr);
+    if (sem && search_similar(sem, newest, 10, &sr) == 0)
+        ok_eq_int((int)sr.n, 1, "similar sees the one other vector");
+    search_result_cleanup(&sr);
     ok_eq_int(vectors_upkeep_run(up, &pl, &pr, NULL, NULL, why, sizeof why), 0, "run carries on");
     ok(pr.next == N && pr.embedded == N && pr.vectors == N, "all five embedded");
+    if (sem && search_similar(sem, newest, 10, &sr) == 0)
+        ok_eq_int((int)sr.n, 1, "before a refresh: still the old vectors");
+    search_result_cleanup(&sr);
+    ok_eq_int(sem ? search_semantic_refresh(sem, why, sizeof why) : -1, 0, "refresh");
+    if (sem && search_similar(sem, newest, 10, &sr) == 0)
+        ok_eq_int((int)sr.n, N - 1, "after it: the four others");
+    search_result_cleanup(&sr);
+    search_semantic_close(sem);
     vectors_plan_cleanup(&pl);
 
     ok_eq_int(vectors_upkeep_plan(up, -1, NULL, NULL, &pl, why, sizeof why), 0, "plan again");
