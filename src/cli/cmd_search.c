@@ -49,7 +49,7 @@ static const struct cli_opt opts[] = {
     {"k", "N", "number of results (default 10)"},
     {"json", NULL, "print JSON"},
     {"explain", NULL, "print the parsed query and the index query on stderr"},
-    {"mode", "MODE", "bm25, dense or hybrid (bm25 + dense, RRF; the default when vectors exist)"},
+    {"mode", "MODE", "bm25, dense or hybrid (bm25 + dense fused; the default when vectors exist)"},
     {"models", "DIR", "models folder for dense/hybrid (default: models/ beside the database)"},
     {"vectors", "DIR", "paper vectors (default: vectors/ beside the database)"},
 };
