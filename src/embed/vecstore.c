@@ -44,20 +44,25 @@ struct vfile {
     size_t map_len;
     uint64_t count, checksum, source;
     int usable; /* matches the .f32 (quantized kinds) */
+    int has_id; /* dev/ino were read: the file that was opened */
+    dev_t dev;
+    ino_t ino;
     char path[4200];
 };
 
 struct vecstore {
     size_t dim;
     char model[64];
-    int writable;
+    int writable, verify;
     struct vfile f[NKIND];
     size_t rec[NKIND];     /* record sizes */
     uint64_t n;            /* committed .f32 records at open */
     uint64_t pending;      /* appended since open, not yet committed */
     uint64_t committed;    /* committed records in the files (>= n) */
     uint64_t run_checksum; /* .f32 checksum including pending */
-    uint8_t *dead;         /* n flags */
+    uint64_t nq;           /* leading records the usable quantized copies cover */
+    uint8_t *dead;         /* n flags (room for dead_cap) */
+    size_t dead_cap;
     size_t live;
     int64_t *slot_row; /* rowid hash table: rowid -> newest index */
     uint32_t *slot_idx;
@@ -146,19 +151,32 @@ static int write_all(int fd, const void *p, size_t n, off_t off)
     return 0;
 }
 
-static int read_header(struct vecstore *vs, int kind, char *err, size_t errlen)
+struct header {
+    uint64_t count, checksum, source;
+};
+
+/* Reads and checks the header of kind's file, open on fd (path for
+ * messages), and that the file holds the records it counts. Changes
+ * nothing. The header is read until two reads agree (at most 3), so that
+ * a writer's concurrent rewrite of it is not seen half done. */
+static int header_peek(const struct vecstore *vs, int kind, int fd, const char *path,
+                       struct header *out /* OUT */, char *err, size_t errlen)
 {
-    struct vfile *f = &vs->f[kind];
-    unsigned char h[VECSTORE_HEADER];
-    ssize_t got = pread(f->fd, h, sizeof h, 0);
+    unsigned char h[VECSTORE_HEADER], h2[VECSTORE_HEADER];
+    ssize_t got = pread(fd, h, sizeof h, 0);
+    for (int i = 0; i < 2 && got == (ssize_t)sizeof h; i++) {
+        if (pread(fd, h2, sizeof h2, 0) != (ssize_t)sizeof h2 || memcmp(h, h2, sizeof h) == 0)
+            break;
+        memcpy(h, h2, sizeof h);
+    }
     if (got != (ssize_t)sizeof h) {
-        snprintf(err, errlen, "%s: short header", f->path);
+        snprintf(err, errlen, "%s: short header", path);
         return ERR_CORRUPT;
     }
     char magic[9] = {0};
     memcpy(magic, kind_magic[kind], strlen(kind_magic[kind]));
     if (memcmp(h, magic, 8) != 0 || get_u32(h + 8) != 1) {
-        snprintf(err, errlen, "%s: not a paperboy vector file (or another version)", f->path);
+        snprintf(err, errlen, "%s: not a paperboy vector file (or another version)", path);
         return ERR_CORRUPT;
     }
     char model[65];
@@ -168,25 +186,52 @@ static int read_header(struct vecstore *vs, int kind, char *err, size_t errlen)
         snprintf(err, errlen,
                  "%s: holds model %s dim %u, expected %s dim %zu (model changed: "
                  "remove it to re-embed)",
-                 f->path, model, get_u32(h + 12), vs->model, vs->dim);
+                 path, model, get_u32(h + 12), vs->model, vs->dim);
         return ERR_CORRUPT;
     }
-    f->count = get_u64(h + 16);
-    f->checksum = get_u64(h + 24);
-    f->source = get_u64(h + 96);
+    struct header hd = {get_u64(h + 16), get_u64(h + 24), get_u64(h + 96)};
+    struct stat sb;
+    if (fstat(fd, &sb) != 0)
+        return ERR_IO;
+    if (hd.count > (UINT64_MAX - VECSTORE_HEADER) / vs->rec[kind] ||
+        (uint64_t)sb.st_size < VECSTORE_HEADER + hd.count * vs->rec[kind]) {
+        snprintf(err, errlen, "%s: %llu records in the header but the file is %lld bytes", path,
+                 (unsigned long long)hd.count, (long long)sb.st_size);
+        return ERR_TRUNCATED;
+    }
+    *out = hd;
+    return 0;
+}
+
+static int read_header(struct vecstore *vs, int kind, char *err, size_t errlen)
+{
+    struct vfile *f = &vs->f[kind];
+    struct header hd;
+    int rc = header_peek(vs, kind, f->fd, f->path, &hd, err, errlen);
+    if (rc)
+        return rc;
+    f->count = hd.count;
+    f->checksum = hd.checksum;
+    f->source = hd.source;
     struct stat sb;
     if (fstat(f->fd, &sb) != 0)
         return ERR_IO;
     uint64_t need = VECSTORE_HEADER + f->count * vs->rec[kind];
-    if ((uint64_t)sb.st_size < need) {
-        snprintf(err, errlen, "%s: %llu records in the header but the file is %lld bytes", f->path,
-                 (unsigned long long)f->count, (long long)sb.st_size);
-        return ERR_TRUNCATED;
-    }
     /* A crash between append and commit leaves records past count. */
     if ((uint64_t)sb.st_size > need && vs->writable && ftruncate(f->fd, (off_t)need) != 0)
         return ERR_IO;
     return 0;
+}
+
+/* Records which file fd is (rename replaces a file by another inode). */
+static void note_id(struct vfile *f)
+{
+    struct stat sb;
+    f->has_id = fstat(f->fd, &sb) == 0;
+    if (f->has_id) {
+        f->dev = sb.st_dev;
+        f->ino = sb.st_ino;
+    }
 }
 
 static int map_file(struct vecstore *vs, int kind)
@@ -199,6 +244,24 @@ static int map_file(struct vecstore *vs, int kind)
     if (m == MAP_FAILED)
         return ERR_IO;
     f->map = m;
+    return 0;
+}
+
+/* Extends kind's mapping over its first count records (at least those
+ * mapped now); the mapping may move (mremap keeps the pages already
+ * faulted in). ERR_IO when it cannot: the old mapping then stays. */
+static int remap_file(struct vecstore *vs, int kind, uint64_t count)
+{
+    struct vfile *f = &vs->f[kind];
+    size_t len = VECSTORE_HEADER + (size_t)count * vs->rec[kind];
+    if (count == 0 || (f->map && len <= f->map_len))
+        return 0;
+    void *m = f->map ? mremap((void *)f->map, f->map_len, len, MREMAP_MAYMOVE)
+                     : mmap(NULL, len, PROT_READ, MAP_SHARED, f->fd, 0);
+    if (m == MAP_FAILED)
+        return ERR_IO;
+    f->map = m;
+    f->map_len = len;
     return 0;
 }
 
@@ -282,6 +345,7 @@ static int rebuild(struct vecstore *vs, int kind)
     if (f->fd >= 0)
         close(f->fd);
     f->fd = fd;
+    note_id(f);
     f->count = vs->n;
     f->source = vs->f[K_F32].checksum;
     return map_file(vs, kind);
@@ -318,17 +382,12 @@ static size_t slot_of(const struct vecstore *vs, int64_t rowid)
     return i;
 }
 
-static void index_records(struct vecstore *vs)
+/* Adds the .f32 records [from, to) to the rowid table, in order, so that
+ * the newest record of a rowid wins and marks the older one dead. The
+ * table and dead[] must have room (index_reserve). */
+static void index_add(struct vecstore *vs, uint64_t from, uint64_t to)
 {
-    vs->n_slots = 16;
-    while (vs->n_slots < 2 * vs->n)
-        vs->n_slots *= 2;
-    vs->slot_row = xmalloc(vs->n_slots * sizeof *vs->slot_row);
-    vs->slot_idx = xmalloc(vs->n_slots * sizeof *vs->slot_idx);
-    memset(vs->slot_idx, 0xff, vs->n_slots * sizeof *vs->slot_idx);
-    vs->dead = xcalloc(vs->n ? vs->n : 1, 1);
-    vs->live = 0;
-    for (uint64_t i = 0; i < vs->n; i++) {
+    for (uint64_t i = from; i < to; i++) {
         int64_t r = f32_rowid(vs, i);
         size_t s = slot_of(vs, r);
         if (vs->slot_idx[s] != UINT32_MAX)
@@ -338,6 +397,51 @@ static void index_records(struct vecstore *vs)
         vs->slot_row[s] = r;
         vs->slot_idx[s] = (uint32_t)i;
     }
+}
+
+/* Makes room for n records in dead[] (new flags zero) and in the rowid
+ * table (at most half full: it doubles and rehashes when not). */
+static void index_reserve(struct vecstore *vs, uint64_t n)
+{
+    if (n > vs->dead_cap) {
+        size_t cap = vs->dead_cap * 2 > n ? vs->dead_cap * 2 : (size_t)n;
+        vs->dead = xrealloc(vs->dead, cap);
+        memset(vs->dead + vs->dead_cap, 0, cap - vs->dead_cap);
+        vs->dead_cap = cap;
+    }
+    if (vs->n_slots >= 2 * n)
+        return;
+    int64_t *orow = vs->slot_row;
+    uint32_t *oidx = vs->slot_idx;
+    size_t on = vs->n_slots;
+    while (vs->n_slots < 2 * n)
+        vs->n_slots *= 2;
+    vs->slot_row = xmalloc(vs->n_slots * sizeof *vs->slot_row);
+    vs->slot_idx = xmalloc(vs->n_slots * sizeof *vs->slot_idx);
+    memset(vs->slot_idx, 0xff, vs->n_slots * sizeof *vs->slot_idx);
+    for (size_t i = 0; i < on; i++) {
+        if (oidx[i] == UINT32_MAX)
+            continue;
+        size_t s = slot_of(vs, orow[i]);
+        vs->slot_row[s] = orow[i];
+        vs->slot_idx[s] = oidx[i];
+    }
+    free(orow);
+    free(oidx);
+}
+
+static void index_records(struct vecstore *vs)
+{
+    vs->n_slots = 16;
+    while (vs->n_slots < 2 * vs->n)
+        vs->n_slots *= 2;
+    vs->slot_row = xmalloc(vs->n_slots * sizeof *vs->slot_row);
+    vs->slot_idx = xmalloc(vs->n_slots * sizeof *vs->slot_idx);
+    memset(vs->slot_idx, 0xff, vs->n_slots * sizeof *vs->slot_idx);
+    vs->dead_cap = vs->n ? (size_t)vs->n : 1;
+    vs->dead = xcalloc(vs->dead_cap, 1);
+    vs->live = 0;
+    index_add(vs, 0, vs->n);
 }
 
 /* Rewrites the .f32 with only the live records (temp file + rename), when
@@ -391,6 +495,7 @@ int vecstore_open(const char *dir, const char *model, size_t dim, int writable, 
     vs->dim = dim;
     snprintf(vs->model, sizeof vs->model, "%s", model);
     vs->writable = writable;
+    vs->verify = verify;
     vs->rec[K_F32] = 16 + 4 * dim;
     vs->rec[K_I8] = 4 + dim;
     vs->rec[K_B1] = dim / 8;
@@ -414,6 +519,7 @@ int vecstore_open(const char *dir, const char *model, size_t dim, int writable, 
             }
             continue; /* a missing quantized copy only disables its mode */
         }
+        note_id(f);
         struct stat sb;
         if (fstat(f->fd, &sb) == 0 && sb.st_size == 0 && writable) {
             unsigned char h[VECSTORE_HEADER];
@@ -459,6 +565,7 @@ int vecstore_open(const char *dir, const char *model, size_t dim, int writable, 
         }
         f->usable = match;
     }
+    vs->nq = vs->n;
     if (rc == 0) {
         index_records(vs);
         uint64_t dead = vs->n - vs->live;
@@ -508,6 +615,120 @@ void vecstore_close(struct vecstore *vs)
     free(vs->slot_row);
     free(vs->slot_idx);
     free(vs);
+}
+
+/* ---------------------------------------------------------------------
+ * Refreshing a read-only store
+ * ------------------------------------------------------------------- */
+
+/* Is the file at f->path still the one open in f (same device and inode:
+ * compaction and rebuilds replace files by rename)? For a file that was
+ * absent at open: is it still absent? */
+static int same_file(const struct vfile *f)
+{
+    struct stat sb;
+    if (stat(f->path, &sb) != 0)
+        return !f->has_id && errno == ENOENT;
+    return f->has_id && sb.st_dev == f->dev && sb.st_ino == f->ino;
+}
+
+enum { REOPEN = 1 }; /* refresh_in_place: only a full reopen will do */
+
+/* Takes in the records the writer committed since the last look, when
+ * the files are the same ones and the .f32 only grew: maps them, checks
+ * that its checksum continues ours over them (the prefix was not
+ * rewritten), adds them to the rowid table. The quantized copies advance
+ * with it when their headers match the new count and checksum; when they
+ * lag (the writer is between its .f32 and quantized header writes), nq
+ * stays and the searches scan records [nq, n) with floats. Returns 0
+ * (*grew: records were added), REOPEN, or ERR_IO when a mapping cannot
+ * grow; the store then is as it was (mappings may be longer). */
+static int refresh_in_place(struct vecstore *vs, int *grew)
+{
+    char e[64]; /* header_peek's message: a reopen says it again */
+    for (int k = 0; k < NKIND; k++)
+        if (!same_file(&vs->f[k]))
+            return REOPEN;
+    struct vfile *f = &vs->f[K_F32];
+    size_t rs = vs->rec[K_F32];
+    struct header hd;
+    if (header_peek(vs, K_F32, f->fd, f->path, &hd, e, sizeof e) != 0 || hd.count < vs->n ||
+        hd.count >= UINT32_MAX || (hd.count == vs->n && hd.checksum != f->checksum))
+        return REOPEN;
+    if (hd.count > vs->n) {
+        if (remap_file(vs, K_F32, hd.count) != 0)
+            return ERR_IO;
+        const unsigned char *tail = f->map + VECSTORE_HEADER + (size_t)vs->n * rs;
+        if (mixhash(f->checksum, tail, (size_t)(hd.count - vs->n) * rs) != hd.checksum)
+            return REOPEN;
+    }
+    /* The quantized copies advance only all together (search reads the
+     * same prefix of both); one that matches now becomes usable. */
+    int match[NKIND] = {0}, all = 1;
+    for (int k = K_I8; k < NKIND; k++) {
+        struct vfile *q = &vs->f[k];
+        struct header qh;
+        match[k] = q->fd >= 0 && header_peek(vs, k, q->fd, q->path, &qh, e, sizeof e) == 0 &&
+                   qh.count == hd.count && qh.source == hd.checksum;
+        all &= match[k] || !q->usable;
+    }
+    for (int k = K_I8; k < NKIND && all; k++)
+        if (match[k] && remap_file(vs, k, hd.count) != 0)
+            return ERR_IO;
+    /* Nothing can fail from here on. */
+    if (all) {
+        for (int k = K_I8; k < NKIND; k++) {
+            if (!match[k])
+                continue;
+            vs->f[k].usable = 1;
+            vs->f[k].count = hd.count;
+            vs->f[k].source = hd.checksum;
+        }
+        vs->nq = hd.count;
+    }
+    *grew = hd.count > vs->n;
+    if (*grew) {
+        index_reserve(vs, hd.count);
+        index_add(vs, vs->n, hd.count);
+        vs->n = vs->committed = f->count = hd.count;
+        f->checksum = vs->run_checksum = hd.checksum;
+    }
+    return 0;
+}
+
+int vecstore_refresh(struct vecstore *vs, int *changed, char *err, size_t errlen)
+{
+    if (vs->writable) {
+        snprintf(err, errlen, "refresh is for read-only vector stores");
+        return ERR_INVALID;
+    }
+    int grew = 0, rc = refresh_in_place(vs, &grew);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s: cannot map the new vectors: %s", vs->f[K_F32].path,
+                 strerror(errno));
+        return rc;
+    }
+    if (rc == 0) {
+        if (changed)
+            *changed = grew ? VECSTORE_EXTENDED : VECSTORE_UNCHANGED;
+        return 0;
+    }
+    /* The directory: the .f32 path less "/MODEL.f32". */
+    char dir[sizeof vs->f[K_F32].path];
+    size_t dl = strlen(vs->f[K_F32].path) - strlen(vs->model) - strlen(".f32") - 1;
+    snprintf(dir, sizeof dir, "%.*s", (int)dl, vs->f[K_F32].path);
+    struct vecstore *fresh = NULL;
+    rc = vecstore_open(dir, vs->model, vs->dim, 0, vs->verify, &fresh, err, errlen);
+    if (rc)
+        return rc;
+    /* The caller's handle takes the new store; the old one is closed. */
+    struct vecstore old = *vs;
+    *vs = *fresh;
+    *fresh = old;
+    vecstore_close(fresh);
+    if (changed)
+        *changed = VECSTORE_REOPENED;
+    return 0;
 }
 
 size_t vecstore_count(const struct vecstore *vs)
@@ -718,7 +939,7 @@ static void scan_bits(struct scan *s)
 static unsigned hamming_cut(const struct vecstore *vs, const uint64_t *qb, size_t want)
 {
     enum { RUNS = 64, RUN = 256 };
-    size_t nw = vs->dim / 64, total = (size_t)vs->n, ns = 0;
+    size_t nw = vs->dim / 64, total = (size_t)vs->nq, ns = 0;
     const uint64_t *base = (const uint64_t *)(vs->f[K_B1].map + VECSTORE_HEADER);
     size_t *h = xcalloc(vs->dim + 1, sizeof *h);
     uint16_t d[RUN];
@@ -846,10 +1067,16 @@ int vecstore_search(const struct vecstore *vs, const float *q, size_t k, int64_t
         o.mode = VECSEARCH_INT8;
     if ((o.mode == VECSEARCH_INT8 || o.mode == VECSEARCH_BIT) && !vs->f[K_I8].usable)
         o.mode = VECSEARCH_EXACT; /* stale copy: exact is always right */
+    if (vs->nq == 0)
+        o.mode = VECSEARCH_EXACT; /* the copies cover nothing yet */
     if (total == 0) {
         *n = 0;
         return 0;
     }
+    /* The int8 and bit scans cover the records the quantized copies do
+     * ([0, nq)); the rest (added since by a refresh while the copies
+     * lagged) go to the float rescoring as they are. */
+    size_t span = o.mode == VECSEARCH_EXACT ? total : (size_t)vs->nq, tail = total - span;
     size_t cand = o.candidates;
     if (cand == 0)
         cand = o.mode == VECSEARCH_INT8 ? (k * 10 > 100 ? k * 10 : 100)
@@ -859,7 +1086,7 @@ int vecstore_search(const struct vecstore *vs, const float *q, size_t k, int64_t
     if (cand < k + (exclude_rowid >= 0))
         cand = k + (exclude_rowid >= 0);
     /* bit: the Hamming pass keeps 4x what the asymmetric pass keeps */
-    size_t cand1 = cand > total / 4 ? total : 4 * cand;
+    size_t cand1 = cand > span / 4 ? span : 4 * cand;
     int nt = o.threads > 0 ? o.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (nt < 1)
         nt = 1;
@@ -889,8 +1116,8 @@ int vecstore_search(const struct vecstore *vs, const float *q, size_t k, int64_t
     for (int t = 0; t < nt; t++) {
         sc[t].vs = vs;
         sc[t].mode = o.mode;
-        sc[t].lo = total * (size_t)t / (size_t)nt;
-        sc[t].hi = total * (size_t)(t + 1) / (size_t)nt;
+        sc[t].lo = span * (size_t)t / (size_t)nt;
+        sc[t].hi = span * (size_t)(t + 1) / (size_t)nt;
         sc[t].q = q;
         sc[t].q8 = q8;
         sc[t].qb = qb;
@@ -904,7 +1131,7 @@ int vecstore_search(const struct vecstore *vs, const float *q, size_t k, int64_t
     run_scans(sc, nt, tid);
 
     /* Gather candidate indexes. */
-    uint32_t *ci = xmalloc((cand * (size_t)(nt + 1) + 1) * sizeof *ci);
+    uint32_t *ci = xmalloc((cand * (size_t)(nt + 1) + 1 + tail) * sizeof *ci);
     size_t nc = 0;
     if (o.mode == VECSEARCH_BIT) {
         /* The pass kept about cand1 records nearest by Hamming distance
@@ -966,6 +1193,9 @@ int vecstore_search(const struct vecstore *vs, const float *q, size_t k, int64_t
             for (size_t i = 0; i < sc[t].top.n; i++)
                 ci[nc++] = sc[t].top.idx[i];
     }
+    for (size_t i = span; i < total; i++)
+        if (!vs->dead[i])
+            ci[nc++] = (uint32_t)i;
     /* Rescore with floats, keep k. */
     struct topk best;
     topk_init(&best, k);

@@ -27,6 +27,22 @@
  * wins at load; superseded ones are skipped by searches). A writable open
  * compacts the files when superseded records are a quarter or more.
  *
+ * Readers see what was committed when they opened; vecstore_refresh()
+ * brings a read-only store up to date (the web threads' stores, after
+ * serve's embedding queue commits). The writer appends to the three files
+ * in step and commits by rewriting the .f32 header (count, checksum) and
+ * then the copies' headers (count, source = that checksum). Refresh:
+ * same files (device, inode) and a count that grew, with the .f32
+ * checksum continued over the new records from the one in hand, -> the
+ * new records are mapped (mremap) and added to the rowid table, the newest
+ * record of a rowid still winning; the copies advance when their headers
+ * match the new count and checksum. When they lag (the writer between its
+ * header writes) the int8 and bit scans cover the records the copies do
+ * and the rest are rescored with floats (exact) until a later refresh
+ * finds the copies caught up. Anything else (a file replaced by
+ * compaction or a rebuild, a count that shrank, a checksum that does not
+ * continue) -> a full reopen within the call.
+ *
  * Vectors are unit length, so the score is the dot product (cosine).
  * Search modes:
  *   exact  scan every float vector;
@@ -93,19 +109,43 @@ void vecstore_close(struct vecstore *vs);
 size_t vecstore_count(const struct vecstore *vs);
 size_t vecstore_dim(const struct vecstore *vs);
 
-/* The latest vector stored for rowid at open time: its text hash and a
- * pointer to dim floats valid until close. ERR_NOT_FOUND when none. */
+/* The latest vector stored for rowid at open time (or the last
+ * vecstore_refresh): its text hash and a pointer to dim floats valid until
+ * close or a refresh that reports a change. ERR_NOT_FOUND when none. */
 int vecstore_get(const struct vecstore *vs, int64_t rowid, uint64_t *text_hash /* OUT */,
                  const float **v /* OUT */);
 
 /* Appends a vector (dim floats, copied) for rowid; it supersedes any older
  * one once committed. ERR_INVALID when not opened writable, ERR_IO on a
- * write error. Visible to vecstore_get/search only after a reopen. */
+ * write error. Visible to other stores' vecstore_get/search after their
+ * vecstore_refresh (or a reopen), once committed by vecstore_sync. */
 int vecstore_add(struct vecstore *vs, int64_t rowid, uint64_t text_hash, const float *v);
 
 /* Makes every add so far durable: flushes and fsyncs the records, then
  * writes the headers (count, checksums). ERR_IO on failure. */
 int vecstore_sync(struct vecstore *vs);
+
+/* What vecstore_refresh did. */
+enum vecstore_change {
+    VECSTORE_UNCHANGED = 0, /* nothing new was committed */
+    VECSTORE_EXTENDED = 1,  /* the new records were taken in place */
+    VECSTORE_REOPENED = 2   /* the files were replaced (or damaged): reopened */
+};
+
+/* Brings a read-only store up to what the writer has committed since it
+ * was opened or last refreshed. When the files are the same ones (device
+ * and inode) and the committed .f32 count only grew with its checksum
+ * continuing ours over the new records, only those are mapped and indexed
+ * (O(new records); ~O(1) when none): *changed = VECSTORE_EXTENDED or
+ * VECSTORE_UNCHANGED. Otherwise (compaction or a rebuild replaced a file,
+ * the count shrank, the checksum does not continue) the store is reopened
+ * within the call (O(n)) and takes the new files' contents in place:
+ * *changed = VECSTORE_REOPENED. changed may be NULL. On failure (files
+ * gone: ERR_NOT_FOUND, damaged: open's errors, a mapping that cannot grow:
+ * ERR_IO; err says why) vs is unchanged and stays usable. ERR_INVALID for
+ * a writable store. A change invalidates vecstore_get's pointers. Not
+ * safe to call while another thread uses vs. */
+int vecstore_refresh(struct vecstore *vs, int *changed /* OUT */, char *err, size_t errlen);
 
 /* The k nearest live vectors to q (dim floats, unit length) into
  * hits[0..*n), best first, *n = min(k, count). ERR_INVALID for k == 0 or

@@ -131,16 +131,14 @@ int search_semantic_open(const char *db_path, const char *models_dir, const char
 int search_semantic_refresh(struct search_semantic *ss, char *why, size_t why_len)
 {
     char err[1024] = "";
-    struct vecstore *vs;
-    int rc = open_vectors(ss->vdir, &vs, err, sizeof err);
-    if (rc) {
-        if (why && why_len)
-            snprintf(why, why_len, "%s", err[0] ? err : err_str(rc));
-        return rc;
+    int rc = vecstore_refresh(ss->vs, NULL, err, sizeof err);
+    if (rc == 0 && vecstore_count(ss->vs) == 0) { /* reopened onto none */
+        snprintf(err, sizeof err, "no paper vectors in %.900s (run `paperboy embed`)", ss->vdir);
+        rc = ERR_NOT_FOUND;
     }
-    vecstore_close(ss->vs);
-    ss->vs = vs;
-    return 0;
+    if (rc && why && why_len)
+        snprintf(why, why_len, "%s", err[0] ? err : err_str(rc));
+    return rc;
 }
 
 void search_semantic_close(struct search_semantic *ss)

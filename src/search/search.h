@@ -241,10 +241,13 @@ int search_semantic_open(const char *db_path, const char *models_dir, const char
 /* Closes everything; NULL does nothing. */
 void search_semantic_close(struct search_semantic *ss);
 
-/* Reopens only the vectors (the encoder and the store stay), so that
- * vectors added since are searched: O(number of vectors), ~175 ms at 1M.
- * On failure the vectors in hand stay and the error is returned (why gets
- * the reason, as search_semantic_open). */
+/* Brings only the vectors up to date (vecstore_refresh; the encoder and
+ * the store stay), so that vectors committed since are searched: O(new
+ * vectors) when they were appended, a full reopen (O(vectors), ~175 ms at
+ * 1M) when the files were replaced (compaction). On failure the vectors in
+ * hand stay and the error is returned (why gets the reason, as
+ * search_semantic_open); ERR_NOT_FOUND also when a reopen found no
+ * vectors left (the handle then has none: close it). */
 int search_semantic_refresh(struct search_semantic *ss, char *why, size_t why_len);
 
 /* Runs q in mode and fills *r with at most k (1..INDEX_MAX_K) hits. s may

@@ -3,14 +3,18 @@
  * crash tail, model change, damage) and the searches: exact top-k against
  * brute force, and the recall@10 of the two-stage int8 and bit searches
  * against exact, on clustered random vectors and on real ones (the
- * fixture's reference embeddings with perturbed neighbours).
+ * fixture's reference embeddings with perturbed neighbours); refreshing a
+ * read-only store while a writer appends (in place, with the quantized
+ * copies lagging, after compaction, damaged, deleted). The module's .c is
+ * included to check how far the quantized copies reach (nq).
  */
-#include "embed/vecstore.h"
+#include "embed/vecstore.c"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -226,6 +230,207 @@ static void test_files(const char *dir)
     free(v);
 }
 
+/* Does a top-5 search for q in mode put want first with score ~1? int8
+ * and bit keep only 20 first-stage candidates, so the new records must be
+ * found through the quantized copies (or the exact tail). */
+static int finds(struct vecstore *vs, const float *q, int64_t want, enum vecsearch_mode mode)
+{
+    int quant = mode == VECSEARCH_INT8 || mode == VECSEARCH_BIT;
+    struct vecsearch_opts o = {mode, quant ? 20 : 0, 1};
+    struct vechit h[5];
+    size_t n = 0;
+    if (vecstore_search(vs, q, 5, -1, &o, h, &n) != 0 || n == 0)
+        return 0;
+    return h[0].rowid == want && h[0].score > 0.9999f;
+}
+
+static const enum vecsearch_mode all_modes[4] = {VECSEARCH_EXACT, VECSEARCH_INT8, VECSEARCH_BIT,
+                                                 VECSEARCH_AUTO};
+
+/* How many of the four modes find want first for q. */
+static int finds_all(struct vecstore *vs, const float *q, int64_t want)
+{
+    int n = 0;
+    for (int m = 0; m < 4; m++) {
+        int f = finds(vs, q, want, all_modes[m]);
+        if (!f)
+            printf("#   mode %d does not find rowid %lld\n", (int)all_modes[m], (long long)want);
+        n += f;
+    }
+    return n;
+}
+
+/* In how many modes does a search for q return rowid at most once and
+ * never with score ~1 (q is its superseded vector)? */
+static int superseded_gone(struct vecstore *vs, const float *q, int64_t rowid)
+{
+    int good = 0;
+    for (int m = 0; m < 4; m++) {
+        struct vecsearch_opts o = {all_modes[m], 0, 1};
+        struct vechit h[10];
+        size_t n = 0, seen = 0, exact = 0;
+        vecstore_search(vs, q, 10, -1, &o, h, &n);
+        for (size_t i = 0; i < n; i++) {
+            seen += h[i].rowid == rowid;
+            exact += h[i].rowid == rowid && h[i].score > 0.9999f;
+        }
+        good += seen <= 1 && exact == 0;
+    }
+    return good;
+}
+
+static int read_at(const char *path, void *p, size_t n, off_t off)
+{
+    int fd = open(path, O_RDONLY);
+    int ok = fd >= 0 && pread(fd, p, n, off) == (ssize_t)n;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+static int write_at(const char *path, const void *p, size_t n, off_t off)
+{
+    int fd = open(path, O_WRONLY);
+    int ok = fd >= 0 && pwrite(fd, p, n, off) == (ssize_t)n;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* vecstore_refresh on a read-only store while a writer appends. */
+static void test_refresh(const char *dir)
+{
+    char err[512], pf[512], pi[512];
+    snprintf(pf, sizeof pf, "%s/test-model.f32", dir);
+    snprintf(pi, sizeof pi, "%s/test-model.i8", dir);
+    float *v = clustered(800, 40, 0.5f, NULL);
+    struct vecstore *ro = build(dir, v, 100); /* rowids 1..100, verify on */
+    if (!ok(ro != NULL, "refresh: read-only store of 100"))
+        goto out;
+    uint64_t th;
+    const float *p0, *p1;
+    int changed = -1;
+    vecstore_get(ro, 1, &th, &p0);
+    ok_eq_int(vecstore_refresh(ro, &changed, err, sizeof err), 0, "refresh with nothing new");
+    vecstore_get(ro, 1, &th, &p1);
+    ok(changed == VECSTORE_UNCHANGED && p1 == p0 && vecstore_count(ro) == 100,
+       "changed 0, same mapping (nothing reopened or remapped)");
+
+    struct vecstore *w = NULL;
+    ok_eq_int(vecstore_refresh(ro, NULL, err, sizeof err), 0, "changed may be NULL");
+    if (!ok(vecstore_open(dir, "test-model", DIM, 1, 0, &w, err, sizeof err) == 0,
+            "a writer opens beside the reader"))
+        goto out;
+    ok_eq_int(vecstore_refresh(w, &changed, err, sizeof err), ERR_INVALID,
+              "a writable store is not refreshed");
+    for (int i = 100; i < 400; i++) /* rowids 101..400; the table grows */
+        vecstore_add(w, i + 1, (uint64_t)i * 7, v + i * DIM);
+    vecstore_add(w, 7, 777, v + 450 * DIM); /* supersedes rowid 7 */
+    changed = -1;
+    ok_eq_int(vecstore_refresh(ro, &changed, err, sizeof err), 0, "refresh before the sync");
+    ok(changed == VECSTORE_UNCHANGED && vecstore_count(ro) == 100,
+       "uncommitted records are not seen");
+    vecstore_sync(w);
+    ok_eq_int(vecstore_refresh(ro, &changed, err, sizeof err), 0, "refresh after the sync");
+    ok_eq_int(changed, VECSTORE_EXTENDED, "taken in place (not reopened)");
+    ok_eq_int(vecstore_count(ro), 400, "400 live vectors (one superseded)");
+    ok(ro->nq == 401 && ro->f[K_I8].usable && ro->f[K_B1].usable,
+       "the quantized copies cover the new records");
+    ok(vecstore_get(ro, 350, &th, &p1) == 0 && th == 349 * 7 &&
+           memcmp(p1, v + 349 * DIM, DIM * sizeof(float)) == 0,
+       "vecstore_get finds a new vector");
+    ok(vecstore_get(ro, 7, &th, &p1) == 0 && th == 777 &&
+           memcmp(p1, v + 450 * DIM, DIM * sizeof(float)) == 0,
+       "the superseding record wins");
+    ok(vecstore_get(ro, 1, &th, &p1) == 0 && th == 0, "old records still there");
+    ok_eq_int(finds_all(ro, v + 349 * DIM, 350), 4, "new vector found by exact, int8, bit, auto");
+    ok_eq_int(finds_all(ro, v + 399 * DIM, 400), 4, "the last new vector too");
+    ok_eq_int(finds_all(ro, v + 450 * DIM, 7), 4, "the superseding vector found in every mode");
+    ok_eq_int(superseded_gone(ro, v + 6 * DIM, 7), 4, "the superseded vector is not (every mode)");
+    ok_eq_int(finds_all(ro, v + 50 * DIM, 51), 4, "an old vector still found");
+
+    /* The writer between its .f32 and quantized header writes: the i8
+     * header still names the old count. */
+    unsigned char h_old[VECSTORE_HEADER], h_new[VECSTORE_HEADER];
+    read_at(pi, h_old, sizeof h_old, 0);
+    for (int i = 400; i < 420; i++) /* rowids 401..420 */
+        vecstore_add(w, i + 1, (uint64_t)i * 7, v + i * DIM);
+    vecstore_sync(w);
+    read_at(pi, h_new, sizeof h_new, 0);
+    ok(write_at(pi, h_old, sizeof h_old, 0), "i8 header set back (copies lag)");
+    ok_eq_int(vecstore_refresh(ro, &changed, err, sizeof err), 0, "refresh with lagging copies");
+    ok(changed == VECSTORE_EXTENDED && vecstore_count(ro) == 420 && ro->nq == 401,
+       "the records are in, the copies still cover 401");
+    ok_eq_int(finds_all(ro, v + 409 * DIM, 410), 4, "the uncovered tail is searched exactly");
+    ok_eq_int(finds_all(ro, v + 349 * DIM, 350), 4, "the covered part through the copies");
+    write_at(pi, h_new, sizeof h_new, 0);
+    ok_eq_int(vecstore_refresh(ro, &changed, err, sizeof err), 0, "refresh once they caught up");
+    ok(changed == VECSTORE_UNCHANGED && ro->nq == 421, "copies cover everything again");
+    ok_eq_int(finds_all(ro, v + 409 * DIM, 410), 4, "found through the copies");
+
+    /* Damaged new records: the checksum does not continue, the reopen
+     * (with verify, as opened) refuses, the store in hand stays. */
+    vecstore_add(w, 421, 1, v + 420 * DIM);
+    vecstore_sync(w);
+    off_t off = VECSTORE_HEADER + (off_t)421 * (16 + 4 * DIM) + 40;
+    unsigned char byte, bad;
+    read_at(pf, &byte, 1, off);
+    bad = byte ^ 0x55;
+    write_at(pf, &bad, 1, off);
+    ok_eq_int(vecstore_refresh(ro, &changed, err, sizeof err), ERR_CORRUPT,
+              "checksum of the new records wrong: reopen with verify fails");
+    printf("#   %s\n", err);
+    ok(vecstore_count(ro) == 420 && finds_all(ro, v + 409 * DIM, 410) == 4,
+       "and the store in hand is unchanged and works");
+    write_at(pf, &byte, 1, off);
+    ok_eq_int(vecstore_refresh(ro, &changed, err, sizeof err), 0, "repaired: refresh");
+    ok(changed == VECSTORE_EXTENDED && vecstore_count(ro) == 421, "taken in place");
+
+    /* Supersede 150 of 421: the next writable open compacts, replacing the
+     * files: the refresh reopens. */
+    for (int i = 0; i < 150; i++)
+        vecstore_add(w, i + 1, 2000 + (uint64_t)i, v + (500 + i) * DIM);
+    vecstore_close(w);
+    w = NULL;
+    struct stat sb0, sb1;
+    stat(pf, &sb0);
+    if (!ok(vecstore_open(dir, "test-model", DIM, 1, 0, &w, err, sizeof err) == 0, "writer reopens"))
+        goto out;
+    vecstore_close(w);
+    w = NULL;
+    stat(pf, &sb1);
+    ok(sb0.st_ino != sb1.st_ino && sb1.st_size == VECSTORE_HEADER + 421 * (16 + 4 * DIM),
+       "compacted into a new file of 421 records");
+    ok_eq_int(vecstore_refresh(ro, &changed, err, sizeof err), 0, "refresh after compaction");
+    ok_eq_int(changed, VECSTORE_REOPENED, "reopened");
+    ok(vecstore_count(ro) == 421 && ro->nq == 421 && ro->f[K_I8].usable && ro->f[K_B1].usable,
+       "421 live, copies (rebuilt) usable");
+    ok(vecstore_get(ro, 3, &th, &p1) == 0 && th == 2002 &&
+           memcmp(p1, v + 502 * DIM, DIM * sizeof(float)) == 0,
+       "vecstore_get has the newest record");
+    ok_eq_int(finds_all(ro, v + 502 * DIM, 3), 4, "a superseding vector found in every mode");
+    ok_eq_int(superseded_gone(ro, v + 2 * DIM, 3), 4, "the superseded one is not");
+    ok_eq_int(finds_all(ro, v + 409 * DIM, 410), 4, "an untouched one still found");
+    vecstore_get(ro, 1, &th, &p0);
+    ok_eq_int(vecstore_refresh(ro, &changed, err, sizeof err), 0, "refresh again");
+    vecstore_get(ro, 1, &th, &p1);
+    ok(changed == VECSTORE_UNCHANGED && p0 == p1, "nothing new: nothing done");
+
+    /* The files deleted: an error, the store in hand stays usable. */
+    rm_store(dir);
+    changed = -1;
+    ok_eq_int(vecstore_refresh(ro, &changed, err, sizeof err), ERR_NOT_FOUND,
+              "files deleted: ERR_NOT_FOUND");
+    ok(changed == -1 && strstr(err, "no vectors") != NULL, "changed untouched, err says why");
+    ok(vecstore_count(ro) == 421 && vecstore_get(ro, 3, &th, &p1) == 0 && th == 2002,
+       "the old store is still usable (get)");
+    ok_eq_int(finds_all(ro, v + 409 * DIM, 410), 4, "and searches");
+out:
+    vecstore_close(ro);
+    rm_store(dir);
+    free(v);
+}
+
 static void test_recall(const char *dir, const char *name, float *v, size_t n, float *qs, size_t nq,
                         int bit_must_pass)
 {
@@ -328,6 +533,7 @@ int main(void)
         return ok_done();
     }
     test_files(dir);
+    test_refresh(dir);
 
     /* Clustered random: 20000 vectors around 400 centres; queries are new
      * draws around the same centres. */
