@@ -6,6 +6,10 @@
  * the newest record index, and dead[i] marks records superseded by a newer
  * one for the same rowid. Appends go through stdio to the ends of the
  * three files and become part of the file, not of this snapshot.
+ * vecstore_refresh (read-only stores) moves the snapshot forward: the
+ * mappings grow by mremap, dead[] and the rowid table grow (doubling),
+ * and nq <= n says how far the quantized copies reach; the int8 and bit
+ * searches scan [0, nq) and rescore records [nq, n) with floats.
  *
  * Top-k: a binary min-heap of (score, index) of size k per thread; a new
  * score enters only when it beats the root. Bit mode scores every record
