@@ -466,6 +466,20 @@ int search_plan_selects(const struct search_plan *pl)
 
 static const char *const field_names[INDEX_N_FIELDS] = {"body", "title", "authors", "cat"};
 
+/* Appends "SEP NAME:[a,b]" for a non-empty category list; returns the
+ * separator for what follows. */
+static const char *put_categories(struct buf *b, int *rc, const char *sep, const char *name,
+                                  const char *const *cats, size_t n)
+{
+    if (!n)
+        return sep;
+    buf_putf(b, rc, "%s%s:[", sep, name);
+    for (size_t i = 0; i < n; i++)
+        buf_putf(b, rc, "%s%s", i ? "," : "", cats[i]);
+    buf_puts(b, rc, "]");
+    return " ";
+}
+
 int search_plan_format(const struct search_plan *pl, struct buf *b)
 {
     int rc = 0;
@@ -489,20 +503,9 @@ int search_plan_format(const struct search_plan *pl, struct buf *b)
         buf_puts(b, &rc, ")");
         sep = " ";
     }
-    if (pl->filter.n_categories) {
-        buf_putf(b, &rc, "%scat:[", sep);
-        for (size_t i = 0; i < pl->filter.n_categories; i++)
-            buf_putf(b, &rc, "%s%s", i ? "," : "", pl->filter.categories[i]);
-        buf_puts(b, &rc, "]");
-        sep = " ";
-    }
-    if (pl->filter.n_not_categories) {
-        buf_putf(b, &rc, "%s-cat:[", sep);
-        for (size_t i = 0; i < pl->filter.n_not_categories; i++)
-            buf_putf(b, &rc, "%s%s", i ? "," : "", pl->filter.not_categories[i]);
-        buf_puts(b, &rc, "]");
-        sep = " ";
-    }
+    sep = put_categories(b, &rc, sep, "cat", pl->filter.categories, pl->filter.n_categories);
+    sep = put_categories(b, &rc, sep, "-cat", pl->filter.not_categories,
+                         pl->filter.n_not_categories);
     if (pl->filter.date_from != INT32_MIN || pl->filter.date_to != INT32_MAX) {
         buf_putf(b, &rc, "%sdate:[", sep);
         if (pl->filter.date_from != INT32_MIN)
