@@ -23,9 +23,10 @@
  * In both, pinned ids and exact-title matches (from the lexical side,
  * when there is one) come first, in their order.
  *
- * The lexical side (search_run, paper loads included) runs on a thread of
- * its own, concurrent with the query encoding and vector search, when the
- * query has no constraints; the lists are ranked together once both are in.
+ * The lexical side (search_run_ranked: its text hits come without their
+ * papers, so only the k shown are loaded) runs on a thread of its own,
+ * concurrent with the query encoding and vector search, when the query has
+ * no constraints; the lists are ranked together once both are in.
  *
  * search_similar() lists the nearest neighbours of a paper's own stored
  * vector, leaving the paper out.
