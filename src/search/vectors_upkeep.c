@@ -37,6 +37,7 @@ struct vectors_upkeep {
     char vdir[PATH_CAP];
     size_t batch;
     int verified; /* the vectors' checksum was checked by a writable open */
+    struct vecstore *seen; /* read-only view for planning; NULL until vectors exist */
 };
 
 /* Writes the one-line reason into why (why_len bytes; NULL: nowhere). */
@@ -95,6 +96,7 @@ void vectors_upkeep_close(struct vectors_upkeep *up)
 {
     if (!up)
         return;
+    vecstore_close(up->seen);
     encoder_close(up->enc);
     store_close(up->st);
     free(up->db_path);
@@ -195,6 +197,26 @@ static int cmp_desc(const void *a, const void *b)
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
+/* Brings up->seen, the read-only view of the vectors the plans compare
+ * with, up to date: opened on first use, then refreshed (in place when
+ * records were only appended, O(new records); a full reopen when the files
+ * were replaced) instead of reopened per plan, which is O(vectors).
+ * ERR_NOT_FOUND (up->seen NULL) while there are no vectors. */
+static int seen_ready(struct vectors_upkeep *up, char *err, size_t errlen)
+{
+    int rc;
+    if (up->seen)
+        rc = vecstore_refresh(up->seen, NULL, err, errlen);
+    else
+        rc = vecstore_open(up->vdir, ENCODER_MODEL_NAME, ENCODER_DIM, 0, 0, &up->seen, err,
+                           errlen);
+    if (rc == ERR_NOT_FOUND) {
+        vecstore_close(up->seen); /* the files are gone */
+        up->seen = NULL;
+    }
+    return rc;
+}
+
 int vectors_upkeep_plan(struct vectors_upkeep *up, int64_t after_seq, vectors_stop_fn stop,
                         void *ctx, struct vectors_plan *out, char *why, size_t why_len)
 {
@@ -204,14 +226,14 @@ int vectors_upkeep_plan(struct vectors_upkeep *up, int64_t after_seq, vectors_st
     int rc = store_ready(up, why, why_len);
     if (rc)
         return rc;
-    rc = vecstore_open(up->vdir, ENCODER_MODEL_NAME, ENCODER_DIM, 0, 0, &g.vs, err, sizeof err);
+    rc = seen_ready(up, err, sizeof err);
     if (rc == ERR_NOT_FOUND) {
         rc = 0; /* no vectors yet: every paper is planned */
-        g.vs = NULL;
     } else if (rc) {
         say(why, why_len, "vector store: %s", err);
         return rc;
     }
+    g.vs = up->seen;
     pl.vectors = g.vs ? vecstore_count(g.vs) : 0;
     /* The mark is read before the walk: a paper changed during it has a
      * higher seq and is planned next time (perhaps twice: harmless). */
@@ -220,7 +242,6 @@ int vectors_upkeep_plan(struct vectors_upkeep *up, int64_t after_seq, vectors_st
         rc = store_paper_each(up->st, 0, plan_fn, &g);
     else if (rc == 0)
         rc = store_paper_each_changed(up->st, after_seq, plan_changed_fn, &g);
-    vecstore_close(g.vs);
     if (rc == ERR_INTERRUPTED)
         say(why, why_len, "stopped");
     else if (rc)
