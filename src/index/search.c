@@ -239,11 +239,18 @@ static int query_valid(const struct index_query *q, size_t k)
     return 1;
 }
 
-/* Global statistics: N, avgdl, idf (shared by both paths). */
-static void prepare(struct qctx *x)
+/* Zeroes x for q over s with a top-k heap of k (none for 0), and fills the
+ * global statistics: N, avgdl, idf (shared by every path). */
+static void prepare(struct qctx *x, const struct index_snapshot *s, const struct index_query *q,
+                    size_t k)
 {
-    const struct index_snapshot *s = x->snap;
-    const struct index_query *q = x->q;
+    memset(x, 0, sizeof *x);
+    x->snap = s;
+    x->q = q;
+    if (k) {
+        x->heap.h = xmalloc(k * sizeof *x->heap.h);
+        x->heap.k = k;
+    }
     double N = (double)s->n_docs;
     x->bc.k1 = q->k1;
     x->bc.k1p1 = q->k1 + 1.0f;
@@ -846,12 +853,7 @@ int index_search(const struct index_snapshot *s, const struct index_query *q, si
     if (!query_valid(q, k))
         return ERR_INVALID;
     struct qctx x;
-    memset(&x, 0, sizeof x);
-    x.snap = s;
-    x.q = q;
-    x.heap.h = xmalloc(k * sizeof *x.heap.h);
-    x.heap.k = k;
-    prepare(&x);
+    prepare(&x, s, q, k);
     int n_pos = scoring_clauses(q);
     struct clause_rt *must[INDEX_MAX_CLAUSES], *sh[INDEX_MAX_CLAUSES];
     for (int si = 0; si < s->n && !x.corrupt; si++) {
@@ -892,12 +894,7 @@ int index_search_exhaustive(const struct index_snapshot *s, const struct index_q
     if (!query_valid(q, k))
         return ERR_INVALID;
     struct qctx x;
-    memset(&x, 0, sizeof x);
-    x.snap = s;
-    x.q = q;
-    x.heap.h = xmalloc(k * sizeof *x.heap.h);
-    x.heap.k = k;
-    prepare(&x);
+    prepare(&x, s, q, k);
     int n_pos = scoring_clauses(q), n_must = 0;
     for (size_t i = 0; i < q->n_clauses; i++)
         n_must += q->clauses[i].occur == INDEX_MUST;
@@ -988,10 +985,7 @@ int index_match_docs(const struct index_snapshot *s, const struct index_query *q
     if (!query_valid(q, 1) || (n && !rowids))
         return ERR_INVALID;
     struct qctx x;
-    memset(&x, 0, sizeof x);
-    x.snap = s;
-    x.q = q;
-    prepare(&x);
+    prepare(&x, s, q, 0);
     unsigned char *res = xcalloc(n + 1, 1);
     struct docref *ref = xmalloc((n + 1) * sizeof *ref);
     for (int si = 0; si < s->n && !x.corrupt; si++) {
