@@ -278,16 +278,8 @@ static void entry_finish(struct atom_entry *e)
         free(f);
         return;
     }
-    p->title = text_fold_str(e->title);
-    if (!p->title || !*p->title) {
-        xml_budget_bad(&e->budget, "%s", "entry has no title");
+    if (xml_record_text(&e->budget, &e->title, &e->summary, p) != 0)
         return;
-    }
-    p->title_raw = e->title, e->title = NULL;
-    if (e->summary) {
-        p->abstract = text_fold_str(e->summary);
-        p->abstract_raw = e->summary, e->summary = NULL;
-    }
     if (e->names.len)
         p->authors_raw = xstrndup(e->names.p, e->names.len);
 

@@ -343,16 +343,8 @@ static void rec_finish(struct oai_rec *r)
         free(f);
         return;
     }
-    p->title = text_fold_str(r->title);
-    if (!p->title || !*p->title) {
-        xml_budget_bad(&r->budget, "%s", "record has no title");
+    if (xml_record_text(&r->budget, &r->title, &r->abstract, p) != 0)
         return;
-    }
-    p->title_raw = r->title, r->title = NULL;
-    if (r->abstract) {
-        p->abstract = text_fold_str(r->abstract);
-        p->abstract_raw = r->abstract, r->abstract = NULL;
-    }
     p->categories = text_fold_str(r->categories);
     if (p->categories && *p->categories) {
         size_t n = strcspn(p->categories, " ");

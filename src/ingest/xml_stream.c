@@ -483,6 +483,21 @@ void xml_budget_bad(struct xml_budget *b, const char *fmt, const char *arg)
         snprintf(b->bad, sizeof b->bad, fmt, arg);
 }
 
+int xml_record_text(struct xml_budget *b, char **title, char **abstract, struct paper *p)
+{
+    p->title = text_fold_str(*title);
+    if (!p->title || !*p->title) {
+        xml_budget_bad(b, "%s has no title", b->unit);
+        return -1;
+    }
+    p->title_raw = *title, *title = NULL;
+    if (*abstract) {
+        p->abstract = text_fold_str(*abstract);
+        p->abstract_raw = *abstract, *abstract = NULL;
+    }
+    return 0;
+}
+
 int xml_stream_field_budget(struct xml_stream *xs, struct buf *scratch, char **dst,
                             struct xml_budget *b)
 {

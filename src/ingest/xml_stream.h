@@ -28,6 +28,7 @@
 #include <stddef.h>
 
 #include "ingest/input.h"
+#include "store/paper.h"
 #include "util/buf.h"
 
 struct xml_stream;
@@ -101,12 +102,20 @@ void xml_budget_bad(struct xml_budget *b, const char *fmt, const char *arg);
 /* xml_stream_field, charging b: a field over its cap or a record over
  * b->max marks b bad and returns 0 so reading goes on; a negative return is
  * a document error. */
+int xml_stream_field_budget(struct xml_stream *xs, struct buf *scratch, char **dst,
+                            struct xml_budget *b);
+
 /* Appends affiliation a (folded; NULL or blank adds nothing) to the
  * "; "-separated list in aff, as both readers join an author's
  * affiliations. Over aff's cap the rest is dropped. */
 void xml_affiliation_add(struct buf *aff, const char *a);
-int xml_stream_field_budget(struct xml_stream *xs, struct buf *scratch, char **dst,
-                            struct xml_budget *b);
+
+/* Moves a record's title and abstract as read (*title and *abstract are
+ * taken and set to NULL) into p, folded and raw, as both readers store
+ * them. Returns 0, or -1 after marking b bad ("<unit> has no title") when
+ * the title is missing or blank; p->title may then hold "" and *title is
+ * left with the caller. */
+int xml_record_text(struct xml_budget *b, char **title, char **abstract, struct paper *p);
 
 /* The code of the failure that stopped the stream (0 if none). */
 int xml_stream_status(const struct xml_stream *xs);
