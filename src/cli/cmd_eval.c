@@ -44,6 +44,7 @@
 #include <dirent.h>
 
 #include "cli/cli.h"
+#include "embed/embed_batch.h"
 #include "embed/encoder.h"
 #include "embed/vecstore.h"
 #include "index/index.h"
@@ -187,12 +188,7 @@ static int embed_corpus(struct encoder *enc, struct vecstore *vs, struct ctx *c)
         lens[nb] = strlen(c->doc_texts[i]);
         rows[nb++] = (int64_t)i;
         if (nb == BATCH || i + 1 == c->n_docs) {
-            rc = encoder_embed(enc, texts, lens, nb, out);
-            for (size_t j = 0; j < nb && rc == 0; j++)
-                rc = vecstore_add(vs, rows[j], vecstore_text_hash(texts[j], lens[j]),
-                                  out + j * ENCODER_DIM);
-            if (rc == 0)
-                rc = vecstore_sync(vs);
+            rc = embed_batch_commit(enc, vs, texts, lens, rows, nb, out);
             done += nb;
             nb = 0;
             double el = time_mono() - t0;
@@ -201,12 +197,7 @@ static int embed_corpus(struct encoder *enc, struct vecstore *vs, struct ctx *c)
         }
     }
     if (nb && rc == 0) { /* the last documents were up to date */
-        rc = encoder_embed(enc, texts, lens, nb, out);
-        for (size_t j = 0; j < nb && rc == 0; j++)
-            rc = vecstore_add(vs, rows[j], vecstore_text_hash(texts[j], lens[j]),
-                              out + j * ENCODER_DIM);
-        if (rc == 0)
-            rc = vecstore_sync(vs);
+        rc = embed_batch_commit(enc, vs, texts, lens, rows, nb, out);
         done += nb;
     }
     if (todo)

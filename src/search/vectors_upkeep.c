@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "embed/embed_batch.h"
 #include "embed/encoder.h"
 #include "embed/vecstore.h"
 #include "search/search.h"
@@ -285,12 +286,8 @@ static int batch_flush(struct vectors_upkeep *up, struct vecstore *vs, struct ba
 {
     if (b->n == 0)
         return 0;
-    int rc = encoder_embed(up->enc, (const char *const *)b->texts, b->lens, b->n, b->out);
-    for (size_t i = 0; i < b->n && rc == 0; i++)
-        rc = vecstore_add(vs, b->rowids[i], vecstore_text_hash(b->texts[i], b->lens[i]),
-                          b->out + i * ENCODER_DIM);
-    if (rc == 0)
-        rc = vecstore_sync(vs);
+    int rc = embed_batch_commit(up->enc, vs, (const char *const *)b->texts, b->lens, b->rowids,
+                                b->n, b->out);
     for (size_t i = 0; i < b->n; i++) {
         if (rc == 0) {
             pr->embedded++;
