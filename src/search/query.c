@@ -47,6 +47,17 @@ static int is_space(unsigned char c)
     return c <= 0x20 || c == 0x7f;
 }
 
+/* Moves *s past leading spaces of the len bytes there and returns the
+ * length left without the trailing ones (a phrase's inside). */
+static size_t trim_spaces(const char **s, size_t len)
+{
+    while (len && is_space((unsigned char)**s))
+        (*s)++, len--;
+    while (len && is_space((unsigned char)(*s)[len - 1]))
+        len--;
+    return len;
+}
+
 /* Largest n <= len that does not cut a UTF-8 sequence: backs up over
  * continuation bytes when the byte at n is one. */
 static size_t utf8_cut(const char *p, size_t len, size_t n)
@@ -254,11 +265,7 @@ static size_t parse_field(struct search_query *q, const char *p, size_t n, int e
             return 0; /* dates and ids take no phrases */
         /* Empty or blank phrase: a field with no value. */
         const char *s = v + 1;
-        size_t sl = e;
-        while (sl && is_space((unsigned char)*s))
-            s++, sl--;
-        while (sl && is_space((unsigned char)s[sl - 1]))
-            sl--;
+        size_t sl = trim_spaces(&s, e);
         if (sl == 0)
             return 0;
         add_term(q, s, sl, (enum query_field)kind, 1, exclude);
@@ -329,11 +336,7 @@ void query_parse(const char *p, size_t len, struct search_query *out)
                 continue;
             }
             const char *s = p + i + 1;
-            size_t sl = e;
-            while (sl && is_space((unsigned char)*s))
-                s++, sl--;
-            while (sl && is_space((unsigned char)s[sl - 1]))
-                sl--;
+            size_t sl = trim_spaces(&s, e);
             if (sl == 0)
                 q.flags |= QUERY_DEGRADED; /* "" */
             else
