@@ -45,7 +45,6 @@
 #include "util/mem.h"
 
 struct search_semantic {
-    struct fuse_opts fuse;
     char *vdir; /* the vectors' folder, for search_semantic_refresh */
     struct encoder *enc;
     struct vecstore *vs;
@@ -110,7 +109,6 @@ int search_semantic_open(const char *db_path, const char *models_dir, const char
     }
     snprintf(model, sizeof model, "%s/%s", models, ENCODER_MODEL_NAME);
     struct search_semantic *ss = xcalloc(1, sizeof *ss);
-    fuse_opts_default(&ss->fuse);
     ss->vdir = xstrdup(vdir);
     /* The vectors first: without them there is nothing to search, and
      * this check is cheap (the encoder maps 90 MB). */
@@ -189,7 +187,9 @@ static int rank_into(struct search_semantic *ss, struct search_result *lex,
     struct fused *f = xmalloc((nl + nv + 1) * sizeof *f);
     size_t nf;
     if (hybrid) {
-        nf = fuse_lists(&ss->fuse, in, nl, in + nl, nv, f);
+        struct fuse_opts fo;
+        fuse_opts_default(&fo); /* the product's fusion */
+        nf = fuse_lists(&fo, in, nl, in + nl, nv, f);
     } else {
         for (size_t i = 0; i < nv; i++)
             f[i] = (struct fused){in[nl + i].rowid, in[nl + i].score, -1, (long)i};
